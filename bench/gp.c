@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gp.c - `tpsync-bench gp`: what an update costs.
+ *
+ * Grace-period latency ("bench":"gp"): the time one synchronize call takes,
+ * per flavour (the rows of readside_impls[] that have a hold hook), in three
+ * scenarios:
+ *   none    no reader threads;
+ *   busy    one reader thread per CPU (pinned), running short critical
+ *           sections back to back;
+ *   holder  one reader thread that holds a 1 ms critical section, again and
+ *           again: sleeping where the flavour's readers may block (SRCU,
+ *           tasks-trace), spinning otherwise. A call starts just after the
+ *           holder entered its next section (the previous call returned
+ *           when it left one), so it waits for a whole section: its latency
+ *           is the section's length (a sleeping holder oversleeps by the
+ *           timer slack) plus the flavour's wake-up.
+ * The readers run the flavour being measured. Flavours are interleaved:
+ * each repetition runs a batch of synchronize calls (about batch_ns long,
+ * once every reader has moved to the flavour) of every flavour, in a
+ * rotating order. Every call
+ * is a sample; the rows give p50, p90, p99 and max over all samples.
+ *
+ * Callbacks ("bench":"call"): a repetition queues CALL_BATCH callbacks as
+ * fast as it can, then waits with the flavour's barrier. Throughput is
+ * callbacks per second from the first call to the barrier's return; the
+ * latency of a callback is from its call to the moment it runs.
+ *
+ * Sharing ("bench":"gp-sharing"): SHARING_THREADS threads call synchronize
+ * in a loop for one batch; the flavour's polled cookies, which advance by 2
+ * per grace period, count the grace periods that ran. The figure is grace
+ * periods per call: 1 means no sharing, 1/SHARING_THREADS full sharing.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "readside.h"
+
+#define QUICK_RUNS 15
+#define FULL_RUNS 31
+/* Batch lengths: a grace period with no readers takes microseconds, with a holder up to 1 ms. */
+#define NONE_BATCH_NS 2000000ULL
+#define READERS_BATCH_NS 10000000ULL
+/* A batch stops early after this many samples (grace periods of a few microseconds). */
+#define MAX_BATCH_SAMPLES 1000
+/* The held critical section of the holder scenario. */
+#define HOLD_NS 1000000ULL
+/* Critical sections a busy reader runs between two looks at what to run. */
+#define BUSY_BURST 64
+/* Callbacks queued per repetition of the call rows. */
+#define CALL_BATCH 2000
+#define SHARING_THREADS 4
+#define SHARING_BATCH_NS 10000000ULL
+
+enum scenario {
+	SCENARIO_NONE,
+	SCENARIO_BUSY,
+	SCENARIO_HOLDER,
+	NSCENARIOS,
+};
+
+static const char *const scenario_names[NSCENARIOS] = {"none", "busy", "holder"};
+
+/* The flavours measured, for the threads that must set every one of them up. */
+struct flavours {
+	const struct readside_impl **v;
+	size_t n;
+	unsigned int runs;
+	const struct bench_opts *o;
+};
+
+static void setup_all(const struct flavours *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i]->setup)
+			f->v[i]->setup();
+}
+
+static void teardown_all(const struct flavours *f)
+{
+	for (size_t i = f->n; i-- > 0;)
+		if (f->v[i]->teardown)
+			f->v[i]->teardown();
+}
+
+/* The RCU flavours: the rows with a hold hook. */
+static bool is_flavour(const struct readside_impl *impl)
+{
+	return impl->hold != NULL;
+}
+
+bool bench_gp_knows_impl(const char *name)
+{
+	const struct readside_impl *impl = readside_find(name);
+
+	return impl && is_flavour(impl);
+}
+
+void bench_gp_print_impls(FILE *f)
+{
+	for (size_t i = 0; i < readside_nimpls; i++)
+		if (is_flavour(readside_impls[i]))
+			fprintf(f, " %s", readside_impls[i]->name);
+}
+
+/* ---- Reader threads of the busy and holder scenarios ---- */
+
+struct readers {
+	const struct flavours *f;
+	enum scenario kind;
+	unsigned int n;
+	pthread_t *tids;
+	struct reader_arg *args;
+	/* The flavour the readers run; the main thread switches it between batches. */
+	const struct readside_impl *_Atomic current;
+	_Atomic bool stop;
+};
+
+struct reader_arg {
+	struct readers *r;
+	unsigned int index;
+	/* The flavour this reader runs now (it moves to `current` between sections). */
+	const struct readside_impl *_Atomic running;
+};
+
+/*
+ * Busy readers take one CPU each. The holder takes the last CPU and the
+ * updater (the main thread, gp_scenario()) the first: otherwise the updater,
+ * woken by the holder's unlock, may be placed on the holder's CPU and
+ * preempt it between two critical sections, and grace periods then find no
+ * reader to wait for.
+ */
+static void place_reader(const struct readers *r, unsigned int index)
+{
+	unsigned int ncpu = bench_cpu_count();
+	unsigned int cpu = r->kind == SCENARIO_HOLDER ? ncpu - 1 : index;
+
+	if (r->n <= ncpu && bench_pin_thread(cpu) != 0)
+		fprintf(stderr, "tpsync-bench: gp: cannot pin reader %u\n", index);
+}
+
+static void *reader(void *arg)
+{
+	struct reader_arg *ra = arg;
+	struct readers *r = ra->r;
+
+	place_reader(r, ra->index);
+	setup_all(r->f);
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		const struct readside_impl *impl = atomic_load(&r->current);
+
+		atomic_store(&ra->running, impl);
+		if (r->kind == SCENARIO_BUSY)
+			impl->loop(BUSY_BURST);
+		else
+			impl->hold(HOLD_NS);
+	}
+	teardown_all(r->f);
+	return NULL;
+}
+
+static void readers_start(struct readers *r)
+{
+	r->n = r->kind == SCENARIO_BUSY ? bench_cpu_count() : r->kind == SCENARIO_HOLDER ? 1 : 0;
+	r->tids = bench_calloc(r->n, sizeof(*r->tids));
+	r->args = bench_calloc(r->n, sizeof(*r->args));
+	atomic_store(&r->current, r->f->v[0]);
+	for (unsigned int i = 0; i < r->n; i++) {
+		r->args[i] = (struct reader_arg){.r = r, .index = i};
+		if (pthread_create(&r->tids[i], NULL, reader, &r->args[i]) != 0) {
+			fprintf(stderr, "tpsync-bench: gp: cannot start a reader\n");
+			exit(1);
+		}
+	}
+}
+
+static void readers_stop(struct readers *r)
+{
+	atomic_store(&r->stop, true);
+	for (unsigned int i = 0; i < r->n; i++)
+		pthread_join(r->tids[i], NULL);
+	free(r->tids);
+	free(r->args);
+}
+
+/* ---- Grace-period latency ---- */
+
+/*
+ * Make impl the flavour the readers run, and wait until each of them has
+ * moved to it (a holder finishes its current section first: up to HOLD_NS).
+ */
+static void readers_switch(struct readers *r, const struct readside_impl *impl)
+{
+	atomic_store(&r->current, impl);
+	for (unsigned int i = 0; i < r->n; i++)
+		while (atomic_load(&r->args[i].running) != impl)
+			sched_yield();
+}
+
+/* One batch of synchronize calls of impl, each a sample. */
+static void gp_batch(struct readers *r, const struct readside_impl *impl, uint64_t batch_ns,
+                     struct bench_samples *out)
+{
+	uint64_t start, t0, t1;
+
+	readers_switch(r, impl);
+	start = bench_now_ns();
+	for (unsigned int k = 0; k < MAX_BATCH_SAMPLES; k++) {
+		t0 = bench_now_ns();
+		impl->synchronize();
+		t1 = bench_now_ns();
+		if (out)
+			bench_samples_add(out, (double)(t1 - t0));
+		if (t1 - start >= batch_ns)
+			break;
+	}
+}
+
+static void gp_report(const struct flavours *f, enum scenario kind, unsigned int nreaders,
+                      struct bench_samples *samples)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct bench_latency l;
+		struct bench_json j;
+
+		bench_latency_compute(samples[i].v, samples[i].n, &l);
+		printf("%-16s %-7s %7u  %10.0f %10.0f %10.0f %10.0f %7zu\n", f->v[i]->name,
+		       scenario_names[kind], nreaders, l.p50, l.p90, l.p99, l.max, l.samples);
+		bench_json_latency(&j, f->o->json, "gp", f->v[i]->name, nreaders, &l, f->runs);
+		bench_json_str(&j, "scenario", scenario_names[kind]);
+		if (kind == SCENARIO_HOLDER)
+			bench_json_str(&j, "holder",
+			               f->v[i]->reader_may_block ? "sleeping" : "spinning");
+		bench_json_end(&j);
+	}
+	fflush(stdout);
+}
+
+static void gp_scenario(const struct flavours *f, enum scenario kind)
+{
+	struct readers r = {.f = f, .kind = kind};
+	struct bench_samples *samples = bench_calloc(f->n, sizeof(*samples));
+	uint64_t batch_ns = kind == SCENARIO_NONE ? NONE_BATCH_NS : READERS_BATCH_NS;
+	bool pin_updater = kind == SCENARIO_HOLDER && bench_cpu_count() > 1;
+
+	if (f->o->mode == BENCH_FULL)
+		batch_ns *= 2;
+	if (pin_updater && bench_pin_thread(0) != 0)
+		fprintf(stderr, "tpsync-bench: gp: cannot pin the updater\n");
+	readers_start(&r);
+	for (size_t i = 0; i < f->n; i++) {
+		bench_progress("gp %s: warming up %s", scenario_names[kind], f->v[i]->name);
+		gp_batch(&r, f->v[i], batch_ns, NULL);
+	}
+	for (unsigned int rep = 0; rep < f->runs; rep++) {
+		bench_progress("gp %s: run %u/%u", scenario_names[kind], rep + 1, f->runs);
+		for (size_t k = 0; k < f->n; k++) {
+			size_t i = (rep + k) % f->n;
+
+			gp_batch(&r, f->v[i], batch_ns, &samples[i]);
+		}
+	}
+	readers_stop(&r);
+	if (pin_updater)
+		bench_unpin_thread();
+	bench_progress_done();
+	gp_report(f, kind, r.n, samples);
+	for (size_t i = 0; i < f->n; i++)
+		bench_samples_free(&samples[i]);
+	free(samples);
+}
+
+/* ---- Callbacks ---- */
+
+void readside_cb_done(struct readside_cb *cb)
+{
+	*cb->latency_ns = (double)(bench_now_ns() - cb->queued_ns);
+}
+
+/* One repetition: CALL_BATCH callbacks, then the barrier; callbacks per second. */
+static double call_batch(const struct readside_impl *impl, struct readside_cb *cbs,
+                         struct bench_samples *latency)
+{
+	double *lat = bench_calloc(CALL_BATCH, sizeof(*lat));
+	uint64_t t0 = bench_now_ns(), t1;
+
+	for (unsigned int k = 0; k < CALL_BATCH; k++) {
+		cbs[k].latency_ns = &lat[k];
+		cbs[k].queued_ns = bench_now_ns();
+		impl->call(&cbs[k]);
+	}
+	impl->barrier();
+	t1 = bench_now_ns();
+	for (unsigned int k = 0; k < CALL_BATCH; k++)
+		bench_samples_add(latency, lat[k]);
+	free(lat);
+	return CALL_BATCH * 1e9 / (double)(t1 - t0);
+}
+
+static void call_report(const struct flavours *f, const struct readside_impl *impl,
+                        double *throughput, struct bench_samples *latency)
+{
+	struct bench_stats st;
+	struct bench_latency l;
+	struct bench_json j;
+
+	bench_stats_compute(throughput, f->runs, &st);
+	bench_latency_compute(latency->v, latency->n, &l);
+	printf("%-16s %12.0f %12.0f %12.0f  %10.0f %10.0f %10.0f\n", impl->name, st.median, st.min,
+	       st.max, l.p50, l.p99, l.max);
+	bench_json_row(&j, f->o->json, "call", impl->name, 1, "callbacks/s", &st, f->runs);
+	bench_json_str(&j, "metric", "throughput");
+	bench_json_uint(&j, "batch", CALL_BATCH);
+	bench_json_end(&j);
+	bench_json_latency(&j, f->o->json, "call", impl->name, 1, &l, f->runs);
+	bench_json_str(&j, "metric", "latency");
+	bench_json_end(&j);
+}
+
+static void gp_calls(const struct flavours *f)
+{
+	struct readside_cb *cbs = bench_calloc(CALL_BATCH, sizeof(*cbs));
+	double *tput = bench_calloc(f->n * f->runs, sizeof(*tput));
+	struct bench_samples *latency = bench_calloc(f->n, sizeof(*latency));
+
+	printf("\ncall_*: %u callbacks per run, then the barrier\n", CALL_BATCH);
+	printf("%-16s %12s %12s %12s  %10s %10s %10s\n", "impl", "cb/s median", "min", "max",
+	       "lat p50", "p99", "max");
+	setup_all(f);
+	for (unsigned int rep = 0; rep < f->runs; rep++) {
+		bench_progress("gp call_*: run %u/%u", rep + 1, f->runs);
+		for (size_t k = 0; k < f->n; k++) {
+			size_t i = (rep + k) % f->n;
+
+			if (f->v[i]->call)
+				tput[i * f->runs + rep] = call_batch(f->v[i], cbs, &latency[i]);
+		}
+	}
+	teardown_all(f);
+	bench_progress_done();
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i]->call)
+			call_report(f, f->v[i], &tput[i * f->runs], &latency[i]);
+		bench_samples_free(&latency[i]);
+	}
+	fflush(stdout);
+	free(cbs);
+	free(tput);
+	free(latency);
+}
+
+/* ---- Grace-period sharing ---- */
+
+struct sharing {
+	const struct flavours *f;
+	const struct readside_impl *impl;
+	pthread_barrier_t go;
+	_Atomic bool stop;
+	_Atomic unsigned long calls;
+};
+
+static void *synchronizer(void *arg)
+{
+	struct sharing *s = arg;
+	unsigned long calls = 0;
+
+	setup_all(s->f);
+	pthread_barrier_wait(&s->go);
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+		s->impl->synchronize();
+		calls++;
+	}
+	atomic_fetch_add(&s->calls, calls);
+	teardown_all(s->f);
+	return NULL;
+}
+
+/* One batch of impl with SHARING_THREADS synchronizers: grace periods per call. */
+static double sharing_batch(const struct flavours *f, const struct readside_impl *impl)
+{
+	struct sharing s = {.f = f, .impl = impl};
+	pthread_t tids[SHARING_THREADS];
+	unsigned long c0, c1;
+
+	pthread_barrier_init(&s.go, NULL, SHARING_THREADS + 1);
+	for (unsigned int i = 0; i < SHARING_THREADS; i++)
+		if (pthread_create(&tids[i], NULL, synchronizer, &s) != 0) {
+			fprintf(stderr, "tpsync-bench: gp: cannot start a synchronizer\n");
+			exit(1);
+		}
+	pthread_barrier_wait(&s.go);
+	/* The cookie of the first grace period to start from now on. */
+	c0 = impl->get_state();
+	bench_sleep_ns(SHARING_BATCH_NS);
+	atomic_store(&s.stop, true);
+	for (unsigned int i = 0; i < SHARING_THREADS; i++)
+		pthread_join(tids[i], NULL);
+	/* Nothing runs any more: the cookie of the next one. */
+	c1 = impl->get_state();
+	pthread_barrier_destroy(&s.go);
+	return s.calls ? (double)(c1 - c0) / 2.0 / (double)s.calls : 0;
+}
+
+static void gp_sharing(const struct flavours *f)
+{
+	double *v = bench_calloc(f->n * f->runs, sizeof(*v));
+
+	printf("\ngrace-period sharing: %u threads calling synchronize; grace periods per call\n",
+	       SHARING_THREADS);
+	printf("%-16s %9s %9s %9s\n", "impl", "median", "min", "max");
+	for (unsigned int rep = 0; rep < f->runs; rep++) {
+		bench_progress("gp sharing: run %u/%u", rep + 1, f->runs);
+		for (size_t k = 0; k < f->n; k++) {
+			size_t i = (rep + k) % f->n;
+
+			if (f->v[i]->get_state)
+				v[i * f->runs + rep] = sharing_batch(f, f->v[i]);
+		}
+	}
+	bench_progress_done();
+	for (size_t i = 0; i < f->n; i++) {
+		struct bench_stats st;
+		struct bench_json j;
+
+		if (!f->v[i]->get_state)
+			continue;
+		bench_stats_compute(&v[i * f->runs], f->runs, &st);
+		printf("%-16s %9.3f %9.3f %9.3f\n", f->v[i]->name, st.median, st.min, st.max);
+		bench_json_row(&j, f->o->json, "gp-sharing", f->v[i]->name, SHARING_THREADS,
+		               "gp/call", &st, f->runs);
+		bench_json_end(&j);
+	}
+	fflush(stdout);
+	free(v);
+}
+
+int bench_gp(const struct bench_opts *o)
+{
+	struct flavours f = {.v = bench_calloc(readside_nimpls, sizeof(*f.v)),
+	                     .runs = bench_runs(o, QUICK_RUNS, FULL_RUNS),
+	                     .o = o};
+	int status = 0;
+
+	f.n = readside_select(o, "gp", is_flavour, f.v, &status);
+	if (f.n) {
+		printf("gp: grace-period latency in ns, over every synchronize call of %u runs\n",
+		       f.runs);
+		printf("%-16s %-7s %7s  %10s %10s %10s %10s %7s\n", "impl", "readers", "threads",
+		       "p50", "p90", "p99", "max", "samples");
+		for (int k = 0; k < NSCENARIOS; k++)
+			gp_scenario(&f, k);
+		gp_calls(&f);
+		gp_sharing(&f);
+		putchar('\n');
+		fflush(stdout);
+	}
+	free(f.v);
+	return status;
+}

@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c - `tpsync-bench report FILE.jsonl [--out DIR]`: report.md, with
+ * a section and tables per question (read side, barriers, grace periods,
+ * tracepoints), the ratios the seeds argue about, the goals of issue 5 with
+ * PASS or MISS, and the plots (report_plot.c). DIR defaults to the
+ * directory of FILE.jsonl.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bench.h"
+#include "report.h"
+
+#define MAX_ROWS 64
+/* The flavours of the grace-period and seed tables, in this order. */
+static const char *const gp_flavours[] = {"tps-rcu",       "tps-srcu",  "tps-srcu-static",
+                                          "tps-srcu-fast", "tps-trace", "urcu-memb",
+                                          "urcu-qsbr",     "urcu-bp"};
+static const char *const scenarios[] = {"none", "busy", "holder"};
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+struct report {
+	const struct report_file *f;
+	FILE *md;
+	/* The largest readside thread count (every CPU, by default). */
+	unsigned int max_threads;
+};
+
+/* ---- Formatting ---- */
+
+/* A duration for a table: "0.82 ns", "13.4 ns", "210.3 µs"; "–" when unknown. */
+static const char *fmt_ns(double ns, char *buf, size_t size)
+{
+	if (isnan(ns))
+		snprintf(buf, size, "–");
+	else if (fabs(ns) < 10)
+		snprintf(buf, size, "%.2f ns", ns);
+	else if (fabs(ns) < 1e3)
+		snprintf(buf, size, "%.1f ns", ns);
+	else if (fabs(ns) < 1e6)
+		snprintf(buf, size, "%.1f µs", ns / 1e3);
+	else
+		snprintf(buf, size, "%.2f ms", ns / 1e6);
+	return buf;
+}
+
+static const char *fmt_ratio(double x, char *buf, size_t size)
+{
+	if (isnan(x) || isinf(x))
+		snprintf(buf, size, "–");
+	else
+		snprintf(buf, size, "%.2f", x);
+	return buf;
+}
+
+/* "median (min–max)" of a record's fields, in ns. */
+static const char *fmt_range(const struct report_record *r, char *buf, size_t size)
+{
+	char a[32], b[32], c[32];
+
+	if (!r) {
+		snprintf(buf, size, "–");
+		return buf;
+	}
+	snprintf(buf, size, "%s (%s–%s)", fmt_ns(report_num(r, "median"), a, sizeof(a)),
+	         fmt_ns(report_num(r, "min"), b, sizeof(b)),
+	         fmt_ns(report_num(r, "max"), c, sizeof(c)));
+	return buf;
+}
+
+static void md(struct report *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void md(struct report *rp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(rp->md, fmt, ap);
+	va_end(ap);
+}
+
+static double median_of(const struct report *rp, const char *bench, const char *impl,
+                        unsigned int threads)
+{
+	struct report_query q = {.bench = bench, .impl = impl, .threads = threads};
+
+	return report_get(rp->f, &q, "median");
+}
+
+static double gp_p50(const struct report *rp, const char *impl, const char *scenario)
+{
+	struct report_query q = {.bench = "gp", .impl = impl, .scenario = scenario};
+
+	return report_get(rp->f, &q, "p50");
+}
+
+/* Aggregate throughput with 2 threads over 1 thread: 2 x ns(1) / ns(2). */
+static double scaling(const struct report *rp, const char *impl)
+{
+	return 2 * median_of(rp, "readside", impl, 1) / median_of(rp, "readside", impl, 2);
+}
+
+/* ---- Header ---- */
+
+static void header(struct report *rp, const char *path)
+{
+	struct report_query q = {.bench = "context"};
+	const struct report_record *c = report_find(rp->f, &q);
+	const char *none = "unknown";
+
+	md(rp, "# tpsync benchmark report\n\n");
+	md(rp, "From `%s` (%zu records", path, rp->f->n);
+	if (rp->f->bad_lines)
+		md(rp, ", %zu unreadable lines skipped", rp->f->bad_lines);
+	md(rp, ").\n\n");
+	if (!c) {
+		md(rp, "No context record: the machine is unknown.\n\n");
+		return;
+	}
+	md(rp, "| machine | |\n|---|---|\n");
+	md(rp, "| CPU | %s, %g CPUs |\n", report_str(c, "cpu") ?: none,
+	   isnan(report_num(c, "nproc")) ? 0 : report_num(c, "nproc"));
+	md(rp, "| kernel | Linux %s |\n", report_str(c, "kernel") ?: none);
+	md(rp, "| membarrier, rseq | %s, %s |\n", report_num(c, "membarrier") == 1 ? "yes" : "no",
+	   report_num(c, "rseq") == 1 ? "yes" : "no");
+	md(rp, "| compiler | %s |\n", report_str(c, "compiler") ?: none);
+	md(rp, "| build, revision | %s, %s |\n", report_str(c, "build_type") ?: none,
+	   report_str(c, "git_revision") ?: none);
+	md(rp, "| date | %s |\n\n", report_str(c, "date") ?: none);
+	md(rp, "Method: each figure is the median over repetitions (min and max beside it) of "
+	       "batches of 1–10 ms, after calibration and a warm-up; the implementations and "
+	       "thread counts of a table were measured interleaved in one process, in an order "
+	       "rotating between repetitions, so that their ratios hold on a noisy machine. "
+	       "Latencies are percentiles over every sample. Read-side figures are ns per "
+	       "lock/unlock pair per thread (the mean over threads). Every measured loop is "
+	       "built with its branches kept off 32-byte boundaries, where they would cost a "
+	       "layout-dependent penalty on recent x86-64 cores. tps-srcu and tps-srcu-fast use "
+	       "dynamic domains (`tps_srcu_init`, one counter block per possible CPU); "
+	       "tps-srcu-static is tps-srcu on a `TPS_DEFINE_SRCU` domain.\n\n");
+}
+
+/* ---- Read side ---- */
+
+static void readside_main_table(struct report *rp, const char **impls, size_t n)
+{
+	char a[64], b[64], c[32], d[32];
+	unsigned int t = rp->max_threads;
+
+	md(rp,
+	   "| implementation | 1 thread | every CPU (%u threads) | / urcu-memb | 2-thread "
+	   "speed-up |\n",
+	   t);
+	md(rp, "|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		struct report_query q1 = {.bench = "readside", .impl = impls[i], .threads = 1};
+		struct report_query qn = {.bench = "readside", .impl = impls[i], .threads = t};
+
+		md(rp, "| %s | %s | %s | %s | %s |\n", impls[i],
+		   fmt_range(report_find(rp->f, &q1), a, sizeof(a)),
+		   fmt_range(report_find(rp->f, &qn), b, sizeof(b)),
+		   fmt_ratio(median_of(rp, "readside", impls[i], 1) /
+		                     median_of(rp, "readside", "urcu-memb", 1),
+		             c, sizeof(c)),
+		   fmt_ratio(scaling(rp, impls[i]), d, sizeof(d)));
+	}
+	md(rp, "\n");
+}
+
+static double variant_median(const struct report *rp, const char *impl, const char *variant,
+                             unsigned int threads)
+{
+	struct report_query q = {
+	        .bench = "readside", .impl = impl, .variant = variant, .threads = threads};
+
+	return report_get(rp->f, &q, "median");
+}
+
+static void readside_variant_table(struct report *rp, const char **impls, size_t n)
+{
+	unsigned int t = rp->max_threads;
+	char v[6][32];
+
+	md(rp, "Variants (median ns per outer pair): nested = a second critical section inside "
+	       "the first; updater = while another thread calls the flavour's synchronize (or "
+	       "takes the write lock) in a loop; fallback = `TPSYNC_FORCE_FALLBACK=1`, measured "
+	       "in a child process (the fence mode is fixed per process).\n\n");
+	md(rp,
+	   "| implementation | base, 1 | nested, 1 | updater, 1 | updater, %u | fallback, 1 | "
+	   "fallback, %u |\n|---|---|---|---|---|---|---|\n",
+	   t, t);
+	for (size_t i = 0; i < n; i++)
+		md(rp, "| %s | %s | %s | %s | %s | %s | %s |\n", impls[i],
+		   fmt_ns(variant_median(rp, impls[i], "base", 1), v[0], 32),
+		   fmt_ns(variant_median(rp, impls[i], "nested", 1), v[1], 32),
+		   fmt_ns(variant_median(rp, impls[i], "updater", 1), v[2], 32),
+		   fmt_ns(variant_median(rp, impls[i], "updater", t), v[3], 32),
+		   fmt_ns(variant_median(rp, impls[i], "fallback", 1), v[4], 32),
+		   fmt_ns(variant_median(rp, impls[i], "fallback", t), v[5], 32));
+	md(rp, "\n");
+}
+
+static void section_readside(struct report *rp)
+{
+	struct report_query q = {.bench = "readside"};
+	const char *impls[MAX_ROWS];
+	unsigned int threads[MAX_ROWS];
+	size_t n = report_distinct(rp->f, &q, "impl", impls, MAX_ROWS);
+	size_t nt = report_threads(rp->f, &q, threads, MAX_ROWS);
+
+	md(rp, "## Read side: what a reader costs (`readside`)\n\n");
+	if (!n) {
+		md(rp, "No read-side measurements.\n\n");
+		return;
+	}
+	rp->max_threads = nt ? threads[nt - 1] : 1;
+	md(rp, "ns per lock/unlock pair per thread, median (min–max). The 2-thread speed-up is "
+	       "the aggregate throughput with 2 threads over 1 thread (2 is perfect scaling).\n\n");
+	readside_main_table(rp, impls, n);
+	readside_variant_table(rp, impls, n);
+}
+
+/* ---- Barriers ---- */
+
+static void membarrier_table(struct report *rp)
+{
+	char a[64];
+
+	md(rp, "One `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`, with other threads of the "
+	       "process spinning (busy) or blocked (sleeping):\n\n");
+	md(rp, "| busy threads | sleeping threads | cost |\n|---|---|---|\n");
+	for (size_t i = 0; i < rp->f->n; i++) {
+		const struct report_record *r = &rp->f->records[i];
+		const char *bench = report_str(r, "bench"), *impl = report_str(r, "impl");
+
+		if (bench && impl && !strcmp(bench, "barrier") && !strcmp(impl, "membarrier"))
+			md(rp, "| %g | %g | %s |\n", report_num(r, "threads"),
+			   report_num(r, "sleeping"), fmt_range(r, a, sizeof(a)));
+	}
+	md(rp, "\n");
+}
+
+static void section_barrier(struct report *rp)
+{
+	static const char *const fences[] = {"compiler-barrier", "fence-seq-cst", "locked-add",
+	                                     "mfence", "xchg"};
+	struct report_query smp_mb = {.bench = "barrier", .impl = "srcu-smp-mb"};
+	unsigned int threads[MAX_ROWS];
+	size_t nt;
+	char a[64];
+
+	md(rp, "## Barriers: what a fence costs (`barrier`)\n\n");
+	md(rp, "| fence | cost, 1 thread |\n|---|---|\n");
+	for (size_t i = 0; i < NELEMS(fences); i++) {
+		struct report_query q = {.bench = "barrier", .impl = fences[i], .threads = 1};
+
+		md(rp, "| %s | %s |\n", fences[i], fmt_range(report_find(rp->f, &q), a, sizeof(a)));
+	}
+	md(rp, "\n`fence-seq-cst` is `atomic_thread_fence(memory_order_seq_cst)` as this compiler "
+	       "emits it; `locked-add` is the library's `tps_smp_mb()` on x86-64.\n\n");
+	membarrier_table(rp);
+	md(rp, "The read-side `smp_mb()` cost, tps-srcu minus tps-srcu-fast per pair, taken "
+	       "within each repetition:\n\n| threads | cost |\n|---|---|\n");
+	nt = report_threads(rp->f, &smp_mb, threads, MAX_ROWS);
+	for (size_t k = 0; k < nt; k++) {
+		struct report_query q = {
+		        .bench = "barrier", .impl = "srcu-smp-mb", .threads = threads[k]};
+
+		md(rp, "| %u | %s |\n", threads[k],
+		   fmt_range(report_find(rp->f, &q), a, sizeof(a)));
+	}
+	md(rp, "\n");
+}
+
+/* ---- Grace periods ---- */
+
+static void gp_scenario_table(struct report *rp, const char *scenario)
+{
+	char v[4][32];
+
+	md(rp, "| flavour | p50 | p90 | p99 | max | samples | holder |\n"
+	       "|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < NELEMS(gp_flavours); i++) {
+		struct report_query q = {
+		        .bench = "gp", .impl = gp_flavours[i], .scenario = scenario};
+		const struct report_record *r = report_find(rp->f, &q);
+
+		if (!r)
+			continue;
+		md(rp, "| %s | %s | %s | %s | %s | %g | %s |\n", gp_flavours[i],
+		   fmt_ns(report_num(r, "p50"), v[0], 32), fmt_ns(report_num(r, "p90"), v[1], 32),
+		   fmt_ns(report_num(r, "p99"), v[2], 32), fmt_ns(report_num(r, "max"), v[3], 32),
+		   report_num(r, "samples"), report_str(r, "holder") ?: "–");
+	}
+	md(rp, "\n");
+}
+
+static void gp_call_table(struct report *rp)
+{
+	char v[4][32];
+
+	md(rp, "Callbacks: a burst of calls, then the flavour's barrier. Throughput in callbacks "
+	       "per second (median of the repetitions); latency from the call to the callback "
+	       "running.\n\n");
+	md(rp, "| flavour | callbacks/s | latency p50 | p99 | max |\n|---|---|---|---|---|\n");
+	for (size_t i = 0; i < NELEMS(gp_flavours); i++) {
+		struct report_query t = {
+		        .bench = "call", .impl = gp_flavours[i], .metric = "throughput"};
+		struct report_query l = {
+		        .bench = "call", .impl = gp_flavours[i], .metric = "latency"};
+		const struct report_record *rt = report_find(rp->f, &t),
+		                           *rl = report_find(rp->f, &l);
+
+		if (!rt || !rl)
+			continue;
+		snprintf(v[0], 32, "%.3g", report_num(rt, "median"));
+		md(rp, "| %s | %s | %s | %s | %s |\n", gp_flavours[i], v[0],
+		   fmt_ns(report_num(rl, "p50"), v[1], 32), fmt_ns(report_num(rl, "p99"), v[2], 32),
+		   fmt_ns(report_num(rl, "max"), v[3], 32));
+	}
+	md(rp, "\n");
+}
+
+static void gp_sharing_table(struct report *rp)
+{
+	md(rp, "Grace-period sharing: 4 threads call synchronize in a loop; grace periods per "
+	       "call, counted with the polled cookies (1 = no sharing, 0.25 = full sharing).\n\n");
+	md(rp, "| flavour | median | min | max |\n|---|---|---|---|\n");
+	for (size_t i = 0; i < NELEMS(gp_flavours); i++) {
+		struct report_query q = {.bench = "gp-sharing", .impl = gp_flavours[i]};
+		const struct report_record *r = report_find(rp->f, &q);
+
+		if (r)
+			md(rp, "| %s | %.3f | %.3f | %.3f |\n", gp_flavours[i],
+			   report_num(r, "median"), report_num(r, "min"), report_num(r, "max"));
+	}
+	md(rp, "\n");
+}
+
+static void section_gp(struct report *rp)
+{
+	static const char *const titles[] = {
+	        "No readers", "Busy readers: short critical sections back to back on every CPU",
+	        "Holder: one reader holding 1 ms critical sections (sleeping where the flavour "
+	        "allows it, spinning otherwise)"};
+
+	md(rp, "## Grace periods: what an update costs (`gp`)\n\n");
+	md(rp, "Latency of one synchronize call, percentiles over every call.\n\n");
+	for (size_t k = 0; k < NELEMS(scenarios); k++) {
+		md(rp, "### %s (`%s`)\n\n", titles[k], scenarios[k]);
+		gp_scenario_table(rp, scenarios[k]);
+	}
+	md(rp, "### Callbacks and sharing\n\n");
+	gp_call_table(rp);
+	gp_sharing_table(rp);
+}
+
+/* ---- Tracepoints ---- */
+
+static void section_tracepoint(struct report *rp)
+{
+	struct report_query q = {.bench = "tracepoint"};
+	const char *impls[MAX_ROWS];
+	size_t n = report_distinct(rp->f, &q, "impl", impls, MAX_ROWS);
+	double empty = median_of(rp, "tracepoint", "empty", 1);
+	char a[64], b[32];
+
+	md(rp, "## Tracepoints: what a tracepoint costs (`tracepoint`)\n\n");
+	md(rp, "| call site | cost, 1 thread | minus empty |\n|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		struct report_query r = {.bench = "tracepoint", .impl = impls[i], .threads = 1};
+		const struct report_record *rec = report_find(rp->f, &r);
+
+		if (!rec || !isnan(report_num(rec, "p50")))
+			continue;
+		md(rp, "| %s | %s | %s |\n", impls[i], fmt_range(rec, a, sizeof(a)),
+		   fmt_ns(report_num(rec, "median") - empty, b, sizeof(b)));
+	}
+	md(rp, "\n`recursion-guard` is the per-thread guard an enabled call site takes and drops, "
+	       "alone. Attaching and safely detaching a probe (register, unregister, "
+	       "`tps_tracepoint_synchronize_unregister()`):\n\n");
+	md(rp, "| tracepoint | p50 | p90 | p99 | max |\n|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		struct report_query r = {.bench = "tracepoint", .impl = impls[i]};
+		const struct report_record *rec = report_find(rp->f, &r);
+		char v[4][32];
+
+		if (!rec || isnan(report_num(rec, "p50")))
+			continue;
+		md(rp, "| %s | %s | %s | %s | %s |\n", impls[i],
+		   fmt_ns(report_num(rec, "p50"), v[0], 32),
+		   fmt_ns(report_num(rec, "p90"), v[1], 32),
+		   fmt_ns(report_num(rec, "p99"), v[2], 32),
+		   fmt_ns(report_num(rec, "max"), v[3], 32));
+	}
+	md(rp, "\n");
+}
+
+/* ---- The seeds' claims ---- */
+
+static void seed_ratio(struct report *rp, const char *what, const char *num, const char *den)
+{
+	unsigned int t = rp->max_threads;
+	char a[32], b[32];
+
+	md(rp, "| %s | %s | %s |\n", what,
+	   fmt_ratio(median_of(rp, "readside", num, 1) / median_of(rp, "readside", den, 1), a,
+	             sizeof(a)),
+	   fmt_ratio(median_of(rp, "readside", num, t) / median_of(rp, "readside", den, t), b,
+	             sizeof(b)));
+}
+
+static void seed_gp_table(struct report *rp)
+{
+	char v[3][32];
+
+	md(rp, "\nGrace-period p50 per flavour:\n\n| flavour | no readers | busy readers | "
+	       "holder |\n|---|---|---|---|\n");
+	for (size_t i = 0; i < NELEMS(gp_flavours); i++)
+		md(rp, "| %s | %s | %s | %s |\n", gp_flavours[i],
+		   fmt_ns(gp_p50(rp, gp_flavours[i], "none"), v[0], 32),
+		   fmt_ns(gp_p50(rp, gp_flavours[i], "busy"), v[1], 32),
+		   fmt_ns(gp_p50(rp, gp_flavours[i], "holder"), v[2], 32));
+}
+
+/* The spread of the resolution copies' medians, relative to their mean. */
+static void seed_resolution(struct report *rp)
+{
+	double lo = INFINITY, hi = -INFINITY, sum = 0, spread;
+	const char *impl = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < rp->f->n; i++) {
+		const struct report_record *r = &rp->f->records[i];
+		const char *variant = report_str(r, "variant");
+		double m = report_num(r, "median");
+
+		if (!variant || strcmp(variant, "resolution") || isnan(m))
+			continue;
+		impl = report_str(r, "impl");
+		lo = fmin(lo, m);
+		hi = fmax(hi, m);
+		sum += m;
+		n++;
+	}
+	md(rp, "\nThe benchmark's own resolution: ");
+	if (n < 2) {
+		md(rp, "not measured (the readside `resolution` variant).\n\n");
+		return;
+	}
+	spread = (hi - lo) / (sum / (double)n);
+	md(rp,
+	   "%zu copies of `%s` (the row nearest 50 ns), measured interleaved as if they were "
+	   "different implementations, have medians from %.2f to %.2f ns: a spread of %.1f%%. "
+	   "A 2%% change at this cost %s.\n\n",
+	   n, impl ? impl : "?", lo, hi, 100 * spread,
+	   spread < 0.02 ? "stands out of that spread, so it can be seen"
+	                 : "is within that spread, so it cannot be told from noise in one run");
+}
+
+static void section_seeds(struct report *rp)
+{
+	md(rp, "## What the seeds claimed\n\n");
+	md(rp, "Read-side ratios of medians, measured interleaved:\n\n");
+	md(rp, "| ratio | 1 thread | %u threads |\n|---|---|---|\n", rp->max_threads);
+	seed_ratio(rp, "srcu / classic (tps-srcu / tps-rcu)", "tps-srcu", "tps-rcu");
+	seed_ratio(rp, "srcu / srcu-fast", "tps-srcu", "tps-srcu-fast");
+	seed_ratio(rp, "trace / srcu (tps-trace / tps-srcu)", "tps-trace", "tps-srcu");
+	seed_ratio(rp, "trace / srcu-fast", "tps-trace", "tps-srcu-fast");
+	seed_ratio(rp, "srcu / srcu-floor (SRCU's bookkeeping)", "tps-srcu", "srcu-floor");
+	seed_ratio(rp, "srcu-fast-atomic / srcu-fast (rseq's gain)", "srcu-fast-atomic",
+	           "tps-srcu-fast");
+	seed_gp_table(rp);
+	seed_resolution(rp);
+}
+
+/* ---- The goals of issue 5 ---- */
+
+/* One goal: measured value against a limit; pass when value <= limit (or >= when at_least). */
+static void goal(struct report *rp, const char *what, double value, double limit, bool at_least)
+{
+	const char *verdict = isnan(value)     ? "n/a"
+	                      : at_least       ? (value >= limit ? "PASS" : "MISS")
+	                      : value <= limit ? "PASS"
+	                                       : "MISS";
+	char v[32];
+
+	snprintf(v, sizeof(v), isnan(value) ? "–" : "%.3f", value);
+	md(rp, "| %s | %s | %s %.3g | **%s** |\n", what, v, at_least ? "≥" : "≤", limit, verdict);
+}
+
+static void section_goals(struct report *rp)
+{
+	double memb = median_of(rp, "readside", "urcu-memb", 1);
+	double empty = median_of(rp, "tracepoint", "empty", 1);
+
+	md(rp, "## Goals of issue 5\n\n");
+	md(rp, "Ratios of medians in this run (read side: 1 thread, base variant).\n\n");
+	md(rp, "| goal | measured | limit | verdict |\n|---|---|---|---|\n");
+	goal(rp, "tps-rcu / urcu-memb", median_of(rp, "readside", "tps-rcu", 1) / memb, 1.1, false);
+	goal(rp, "tps-trace / urcu-memb", median_of(rp, "readside", "tps-trace", 1) / memb, 1.1,
+	     false);
+	goal(rp, "tps-srcu-fast / tps-srcu",
+	     median_of(rp, "readside", "tps-srcu-fast", 1) /
+	             median_of(rp, "readside", "tps-srcu", 1),
+	     0.5, false);
+	goal(rp, "classic grace period with busy readers, p50: tps-rcu / urcu-memb",
+	     gp_p50(rp, "tps-rcu", "busy") / gp_p50(rp, "urcu-memb", "busy"), 1.2, false);
+	goal(rp, "tps-srcu grace period with no readers, p50 (µs)",
+	     gp_p50(rp, "tps-srcu", "none") / 1e3, 0.5, false);
+	goal(rp, "disabled tracepoint minus empty loop (ns)",
+	     median_of(rp, "tracepoint", "disabled", 1) - empty, 0.3, false);
+	goal(rp, "tps-rcu: 2-thread aggregate throughput / 1 thread", scaling(rp, "tps-rcu"), 1.8,
+	     true);
+	goal(rp, "tps-trace: 2-thread aggregate throughput / 1 thread", scaling(rp, "tps-trace"),
+	     1.8, true);
+	goal(rp, "tps-srcu-fast: 2-thread aggregate throughput / 1 thread",
+	     scaling(rp, "tps-srcu-fast"), 1.8, true);
+	md(rp,
+	   "\nThe scaling ceiling of this machine in this run: the empty loop, which shares "
+	   "nothing between threads, scales %.2f from 1 to 2 threads (time taken by other "
+	   "processes and the hypervisor lowers it).\n\n",
+	   scaling(rp, "empty"));
+}
+
+/* ---- Plots ---- */
+
+static void section_plots(struct report *rp, const struct report_plots *p)
+{
+	md(rp, "## Plots\n\n");
+	if (p->missing)
+		md(rp, "Plots: %s. The data is in `plots.gp`.\n\n", p->missing);
+	for (size_t i = 0; i < p->n; i++)
+		md(rp, "### %s\n\n![%s](%s)\n\n", p->titles[i], p->titles[i], p->files[i]);
+}
+
+/* ---- The subcommand ---- */
+
+static int usage(void)
+{
+	fputs("usage: tpsync-bench report FILE.jsonl [--out DIR]\n"
+	      "  writes DIR/report.md, DIR/plots.gp and the PNG plots (DIR: FILE's directory)\n",
+	      stderr);
+	return 2;
+}
+
+/* The directory part of path ("." when there is none), in buf. */
+static const char *dir_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(buf, size, ".");
+	else
+		snprintf(buf, size, "%.*s", (int)(slash - path) ?: 1, path);
+	return buf;
+}
+
+static int write_report(const struct report_file *f, const char *in, const char *dir)
+{
+	struct report rp = {.f = f, .max_threads = 1};
+	struct report_plots plots;
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s/report.md", dir) >= (int)sizeof(path)) {
+		fprintf(stderr, "tpsync-bench: report: %s: path too long\n", dir);
+		return 1;
+	}
+	report_plots(f, dir, &plots);
+	rp.md = fopen(path, "w");
+	if (!rp.md) {
+		fprintf(stderr, "tpsync-bench: report: cannot write %s: %s\n", path,
+		        strerror(errno));
+		return 1;
+	}
+	header(&rp, in);
+	section_readside(&rp);
+	section_barrier(&rp);
+	section_gp(&rp);
+	section_tracepoint(&rp);
+	section_seeds(&rp);
+	section_goals(&rp);
+	section_plots(&rp, &plots);
+	if (fclose(rp.md) != 0) {
+		fprintf(stderr, "tpsync-bench: report: writing %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	printf("report: %s (%zu plots)\n", path, plots.n);
+	return 0;
+}
+
+int bench_report_main(int argc, char **argv)
+{
+	const char *in = NULL, *dir = NULL;
+	char dirbuf[4096];
+	struct report_file f;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strncmp(argv[i], "--out=", 6) == 0)
+			dir = argv[i] + 6;
+		else if (argv[i][0] != '-' && !in)
+			in = argv[i];
+		else
+			return usage();
+	}
+	if (!in)
+		return usage();
+	if (!dir)
+		dir = dir_of(in, dirbuf, sizeof(dirbuf));
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "tpsync-bench: report: cannot create %s: %s\n", dir,
+		        strerror(errno));
+		return 1;
+	}
+	if (report_load(in, &f) != 0)
+		return 1;
+	rc = write_report(&f, in, dir);
+	report_free(&f);
+	return rc;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tpsync/core.h - what every flavour shares: callback heads, pointer
+ * publication, thread registration, the fence mode and the per-thread
+ * record the inline read sides use.
+ *
+ * Every flavour header includes this one; users include the flavour headers.
+ */
+#ifndef TPSYNC_CORE_H
+#define TPSYNC_CORE_H
+
+#include <stdbool.h>
+
+#include <tpsync/compiler.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * struct tps_rcu_head - embedded in an object to be reclaimed by a callback:
+ * tps_call_rcu(&obj->head, fn), tps_call_srcu(&domain, &obj->head, fn),
+ * tps_call_rcu_tasks_trace(&obj->head, fn). The callback receives the head;
+ * tps_container_of() recovers the object.
+ */
+struct tps_rcu_head {
+	struct tps_rcu_head *next;
+	void (*func)(struct tps_rcu_head *head);
+};
+
+typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
+
+/*
+ * Pointer publication, for plain pointer variables, serving every flavour.
+ *
+ * tps_rcu_dereference(p): load p for use inside a read-side critical
+ * section. A consume load: it pairs with the release store of
+ * tps_rcu_assign_pointer(), so the fields of the object are seen
+ * initialized. (gcc and clang implement consume as acquire: free on x86.)
+ *
+ * tps_rcu_assign_pointer(p, v): publish v in p (a statement). A release
+ * store: the initialization of *v is ordered before the publication.
+ *
+ * tps_rcu_xchg_pointer(&p, v): publish v and return the old value, with a
+ * full barrier (as the kernel's xchg()).
+ */
+#if TPSYNC_SEQ_CST_READSIDE
+#define TPS__MO_DEREF __ATOMIC_SEQ_CST
+#else
+#define TPS__MO_DEREF __ATOMIC_CONSUME
+#endif
+#define tps_rcu_dereference(p) __atomic_load_n(&(p), TPS__MO_DEREF)
+#define tps_rcu_assign_pointer(p, v)                                                               \
+	do {                                                                                       \
+		__atomic_store_n(&(p), (v), __ATOMIC_RELEASE);                                     \
+	} while (0)
+#define tps_rcu_xchg_pointer(pp, v) __atomic_exchange_n((pp), (v), __ATOMIC_SEQ_CST)
+/* For updaters holding the update-side lock: no ordering needed. */
+#define tps_rcu_dereference_protected(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+
+/**
+ * tps_register_thread() - register the calling thread with every flavour
+ * that needs registered readers (classic, tasks-trace).
+ *
+ * Optional: the first read-side critical section registers the thread
+ * anyway. Registering up front moves that cost out of the first reader.
+ * Idempotent. May block briefly (takes the registry lock); async-signal-safe
+ * on glibc (signals are blocked while the registry is changed).
+ *
+ * Return: 0.
+ */
+TPS_EXPORT int tps_register_thread(void);
+
+/**
+ * tps_unregister_thread() - remove the calling thread from the registry.
+ *
+ * Optional: a registered thread is unregistered at exit. A later read-side
+ * critical section registers it again.
+ *
+ * Return: 0, or -EBUSY when called inside a read-side critical section of a
+ * flavour that registers threads (nothing is changed then).
+ */
+TPS_EXPORT int tps_unregister_thread(void);
+
+/* tps_thread_registered() - is the calling thread in the registry? */
+TPS_EXPORT bool tps_thread_registered(void);
+
+/**
+ * tps_membarrier_enabled() - do the barrier-free read sides rely on
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)?
+ *
+ * False when the kernel lacks it or when the fallback was forced by
+ * TPSYNC_FORCE_FALLBACK=1 or tps_force_fallback(); read sides then issue
+ * a full fence where they would otherwise issue a compiler barrier.
+ */
+TPS_EXPORT bool tps_membarrier_enabled(void);
+
+/**
+ * tps_force_fallback() - select the fallbacks at run time, as
+ * TPSYNC_FORCE_FALLBACK=1 does: seq_cst fences instead of membarrier,
+ * atomic increments instead of rseq.
+ *
+ * Return: 0, or -EBUSY once a thread has registered (the read sides of
+ * registered threads already run in the other mode).
+ */
+TPS_EXPORT int tps_force_fallback(void);
+
+/* ---- Internal: the per-thread record behind the inline read sides. ---- */
+
+/*
+ * Classic reader word (tps_thread.rcu_ctr): bits 0-15 nesting count, bit 16
+ * the grace-period phase the outermost reader started in, bit 17 set when the
+ * thread fences instead of relying on membarrier, bit 18 set while the thread
+ * is registered. An idle registered thread holds exactly TPS__RCU_REGISTERED
+ * (with TPS__RCU_FALLBACK in fallback mode), so the outermost lock and unlock
+ * test one word and store a value they did not compute from it.
+ */
+#define TPS__RCU_NEST_MASK 0xffffUL
+#define TPS__RCU_PHASE (1UL << 16)
+#define TPS__RCU_FALLBACK (1UL << 17)
+#define TPS__RCU_REGISTERED (1UL << 18)
+
+/*
+ * Tasks-trace reader word (tps_thread.trace_nesting): bits 0-15 nesting,
+ * bit 17 fallback, bit 18 registered, as above.
+ */
+#define TPS__TRACE_NEST_MASK TPS__RCU_NEST_MASK
+#define TPS__TRACE_FALLBACK TPS__RCU_FALLBACK
+#define TPS__TRACE_REGISTERED TPS__RCU_REGISTERED
+
+struct tps_thread {
+	/* Read-side words, written by the owning thread only. */
+	_Atomic unsigned long rcu_ctr;
+	_Atomic unsigned long trace_nesting;
+	/* Set by a classic updater about to sleep until this reader leaves. */
+	_Atomic int rcu_wake;
+	/* Set by a tasks-trace grace period, cleared by whoever reports first. */
+	_Atomic int trace_need_qs;
+	/* Tracepoint recursion guard (owning thread and its signal handlers). */
+	unsigned int tp_recursion;
+	/* Registry links: protected by the registry lock. */
+	struct tps_thread *next;
+	struct tps_thread *prev;
+	/* Owning thread only (signals blocked while it changes). */
+	int registered;
+};
+
+/*
+ * tps__rule_broken() - report a broken rule of the model ("rule" names it)
+ * and abort. Used by debug checks and by the checks every build keeps.
+ */
+TPS_EXPORT TPS__NORETURN TPS__COLD void tps__rule_broken(const char *rule, const char *detail);
+
+extern TPS_EXPORT __thread struct tps_thread tps__self __attribute__((tls_model("initial-exec")));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TPSYNC_CORE_H */

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tpsync/rcu.h - the classic flavour: kernel RCU with non-preemptible
+ * readers, implemented as a membarrier-based userspace RCU.
+ *
+ * Readers: tps_rcu_read_lock() / tps_rcu_read_unlock(), inline, nestable,
+ * no fence when membarrier works. A reader must not block: no sleeping, no
+ * waiting for I/O, no page faults it could avoid (tps_might_sleep() and
+ * tps_might_fault() check it in debug builds). The first reader of a thread
+ * registers it; exit unregisters it.
+ *
+ * Updaters: tps_synchronize_rcu() waits for every reader that started before
+ * it; tps_call_rcu() runs a callback after such a grace period, from a worker
+ * thread; tps_rcu_barrier() waits for every queued callback; polled cookies
+ * let a caller wait only when a grace period has not already elapsed.
+ */
+#ifndef TPSYNC_RCU_H
+#define TPSYNC_RCU_H
+
+#include <tpsync/core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Internal state used by the inline read side. ---- */
+
+struct tps__rcu_gp {
+	/* The word an outermost reader copies: registered bit, phase, nest 1. */
+	_Alignas(64) _Atomic unsigned long ctr;
+	/* -1 while an updater sleeps waiting for readers, 0 otherwise. */
+	_Atomic int futex;
+	/* (Readers find out that they must wake it in their own rcu_wake.) */
+};
+
+extern TPS_EXPORT struct tps__rcu_gp tps__rcu_gp;
+TPS_EXPORT void tps__rcu_read_lock_slow(void);
+TPS_EXPORT void tps__rcu_read_unlock_slow(void);
+TPS_EXPORT void tps__rcu_wake_updater(void);
+
+/* ---- Readers. ---- */
+
+/**
+ * tps_rcu_read_lock() - enter a classic read-side critical section.
+ *
+ * Nestable, async-signal-safe once the thread is registered, never blocks
+ * (the first call of a thread registers it, which takes a lock once).
+ */
+static inline void tps_rcu_read_lock(void)
+{
+	struct tps_thread *t = &tps__self;
+	_Atomic unsigned long *gp_ctr = &tps__rcu_gp.ctr;
+	unsigned long c;
+
+	/*
+	 * Take the global's address on the unconditional path, opaque to the
+	 * optimizer: position-independent code (a dlopen'd module) then loads
+	 * it from the GOT once per loop instead of once per lock (gcc 12).
+	 */
+	__asm__("" : "+r"(gp_ctr));
+	c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+	if (tps_likely(c == TPS__RCU_REGISTERED)) {
+		/* Outermost, membarrier mode: take the current phase, nesting 1. */
+		atomic_store_explicit(&t->rcu_ctr,
+		                      atomic_load_explicit(gp_ctr, memory_order_relaxed),
+		                      TPS__MO_RS_RELAXED);
+		/*
+		 * (R1) Compiler barrier; membarrier (G1)/(G3) in rcu.c makes it a
+		 * full fence when it pairs: either the updater's scan sees the
+		 * word stored above, or this critical section sees every store
+		 * the updater made before its membarrier (the unpublish).
+		 */
+		tps_barrier();
+	} else if (c & TPS__RCU_NEST_MASK) {
+#if TPSYNC_DEBUG
+		if (tps_unlikely((c & TPS__RCU_NEST_MASK) == TPS__RCU_NEST_MASK))
+			tps__rule_broken("rcu-nesting", "tps_rcu_read_lock nested too deep");
+#endif
+		atomic_store_explicit(&t->rcu_ctr, c + 1, memory_order_relaxed);
+	} else {
+		/* Unregistered, or fallback mode: out of line. */
+		tps__rcu_read_lock_slow();
+	}
+}
+
+/**
+ * tps_rcu_read_unlock() - leave a classic read-side critical section.
+ *
+ * The outermost unlock wakes an updater that sleeps waiting for this reader.
+ * An unlock without a lock aborts in debug builds and is ignored otherwise.
+ */
+static inline void tps_rcu_read_unlock(void)
+{
+	struct tps_thread *t = &tps__self;
+	unsigned long c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+
+	if (tps_likely((c & (TPS__RCU_NEST_MASK | TPS__RCU_FALLBACK)) == 1)) {
+		/*
+		 * (R2) Release store of the idle word: the critical section's
+		 * accesses are ordered before it; the updater's acquire load in
+		 * its scan, then membarrier (G4), order them before its frees.
+		 */
+		atomic_store_explicit(&t->rcu_ctr, TPS__RCU_REGISTERED, TPS__MO_RS_RELEASE);
+		/*
+		 * (R3) Compiler barrier, made a full fence by membarrier (G3) in
+		 * wait_for_old_readers(): either the updater's rescan sees the
+		 * idle word, or the load below sees the rcu_wake flag it set
+		 * before (G3), and this thread wakes it. Only a reader the
+		 * updater waits for has the flag, and no global is touched.
+		 */
+		tps_barrier();
+		if (tps_unlikely(atomic_load_explicit(&t->rcu_wake, TPS__MO_RS_RELAXED)))
+			tps__rcu_wake_updater();
+	} else if ((c & TPS__RCU_NEST_MASK) > 1) {
+		atomic_store_explicit(&t->rcu_ctr, c - 1, memory_order_relaxed);
+	} else {
+		/* Outermost in fallback mode, or unbalanced: out of line. */
+		tps__rcu_read_unlock_slow();
+	}
+}
+
+/* tps_rcu_read_ongoing() - is the calling thread inside a classic reader? */
+static inline bool tps_rcu_read_ongoing(void)
+{
+	return (atomic_load_explicit(&tps__self.rcu_ctr, memory_order_relaxed) &
+	        TPS__RCU_NEST_MASK) != 0;
+}
+
+/* ---- Debug annotations. ---- */
+
+TPS_EXPORT void tps__might_sleep_check(const char *what);
+
+/**
+ * tps_might_sleep() / tps_might_fault() - annotate code that may block or
+ * take a page fault. In debug builds (TPSYNC_DEBUG) they abort with a
+ * message naming the rule when called inside a classic reader; otherwise
+ * they compile to nothing.
+ */
+#if TPSYNC_DEBUG
+#define tps_might_sleep() tps__might_sleep_check("might_sleep")
+#define tps_might_fault() tps__might_sleep_check("might_fault")
+#else
+#define tps_might_sleep() ((void)0)
+#define tps_might_fault() ((void)0)
+#endif
+
+/* ---- Updaters. ---- */
+
+/**
+ * tps_synchronize_rcu() - wait for a classic grace period.
+ *
+ * Returns after every classic reader that started before the call has
+ * ended. Concurrent callers share grace periods. Blocks. Calling it inside a
+ * classic reader would deadlock: it aborts with a message in every build.
+ * Not async-signal-safe.
+ */
+TPS_EXPORT void tps_synchronize_rcu(void);
+
+/**
+ * tps_call_rcu() - run func(head) after a classic grace period.
+ *
+ * Never blocks; may be called inside a reader and from a callback. The
+ * callback runs on a worker thread, not inside a reader, after every reader
+ * that started before the call has ended.
+ *
+ * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
+ */
+TPS_EXPORT int tps_call_rcu(struct tps_rcu_head *head, tps_rcu_callback_t func);
+
+/**
+ * tps_rcu_barrier() - wait until every callback queued by tps_call_rcu()
+ * before this call has run. Blocks. Aborts (every build) inside a classic
+ * reader or inside a classic callback, where it would deadlock.
+ */
+TPS_EXPORT void tps_rcu_barrier(void);
+
+/**
+ * tps_get_state_synchronize_rcu() - a cookie for tps_poll_state_synchronize_rcu()
+ * and tps_cond_synchronize_rcu(). Includes a full barrier, so a grace period
+ * the cookie reports also covers the caller's accesses before this call.
+ * Never blocks; callable inside a reader.
+ */
+TPS_EXPORT unsigned long tps_get_state_synchronize_rcu(void);
+
+/**
+ * tps_poll_state_synchronize_rcu() - has a full grace period elapsed since
+ * cookie was taken? Never blocks; acquire semantics when it returns true.
+ */
+TPS_EXPORT bool tps_poll_state_synchronize_rcu(unsigned long cookie);
+
+/**
+ * tps_cond_synchronize_rcu() - wait for a grace period only when none has
+ * elapsed since cookie was taken. Same context rules as tps_synchronize_rcu().
+ */
+TPS_EXPORT void tps_cond_synchronize_rcu(unsigned long cookie);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TPSYNC_RCU_H */

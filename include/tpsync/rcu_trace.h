@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tpsync/rcu_trace.h - the tasks-trace flavour: kernel RCU Tasks Trace.
+ *
+ * Readers: tps_rcu_read_lock_trace() / tps_rcu_read_unlock_trace(), inline,
+ * nestable, no fence and no global variable touched on the fast path (with
+ * membarrier; in fallback mode they fence). Unlike classic readers they may
+ * sleep, block on I/O and take page faults for as long as they like; the
+ * grace period simply waits. They work in signal handlers.
+ *
+ * Grace period: take a snapshot of the registered threads, set each one's
+ * need_qs flag, one membarrier, then every thread outside a reader is
+ * quiescent; the others report at their outermost unlock. Whoever clears a
+ * thread's need_qs first (the updater's scan or the thread itself) counts it.
+ */
+#ifndef TPSYNC_RCU_TRACE_H
+#define TPSYNC_RCU_TRACE_H
+
+#include <tpsync/core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+TPS_EXPORT void tps__trace_read_lock_slow(void);
+TPS_EXPORT void tps__trace_read_unlock_slow(void);
+TPS_EXPORT void tps__trace_report_qs(void);
+
+/**
+ * tps_rcu_read_lock_trace() - enter a tasks-trace read-side critical section.
+ *
+ * Nestable, async-signal-safe once the thread is registered (the first call
+ * of a thread registers it). The section may block and fault.
+ */
+static inline void tps_rcu_read_lock_trace(void)
+{
+	struct tps_thread *t = &tps__self;
+	unsigned long n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
+
+	if (tps_likely(n == TPS__TRACE_REGISTERED)) {
+		/* Outermost, membarrier mode: store a constant (no forwarding chain). */
+		atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED | 1,
+		                      TPS__MO_RS_RELAXED);
+		/*
+		 * (TR1) Compiler barrier, a full fence where it pairs with the
+		 * membarrier (TG1) in trace_gp(): either the grace period's scan
+		 * sees this reader inside, or this critical section sees every
+		 * store the updater made before that membarrier.
+		 */
+		tps_barrier();
+	} else if (n & TPS__TRACE_NEST_MASK) {
+		atomic_store_explicit(&t->trace_nesting, n + 1, memory_order_relaxed);
+	} else {
+		/* Unregistered, or fallback mode: out of line. */
+		tps__trace_read_lock_slow();
+	}
+}
+
+/**
+ * tps_rcu_read_unlock_trace() - leave a tasks-trace read-side critical
+ * section. The outermost unlock reports a quiescent state when a grace
+ * period asked this thread for one (its need_qs flag), and then wakes the
+ * updater if it was the last holdout.
+ */
+static inline void tps_rcu_read_unlock_trace(void)
+{
+	struct tps_thread *t = &tps__self;
+	unsigned long n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
+
+	if (tps_likely(n == (TPS__TRACE_REGISTERED | 1))) {
+		/*
+		 * (TR2) release: the critical section is complete before the
+		 * idle word is seen; pairs with the acquire load in the scan.
+		 */
+		atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED, TPS__MO_RS_RELEASE);
+		/*
+		 * (TR3) Compiler barrier, a full fence where it pairs with
+		 * (TG1): either the scan sees the idle word, or the load below
+		 * sees the need_qs flag the updater set before (TG1).
+		 */
+		tps_barrier();
+		if (tps_unlikely(atomic_load_explicit(&t->trace_need_qs, TPS__MO_RS_RELAXED)))
+			tps__trace_report_qs();
+	} else if ((n & TPS__TRACE_NEST_MASK) > 1) {
+		atomic_store_explicit(&t->trace_nesting, n - 1, memory_order_relaxed);
+	} else {
+		/* Outermost in fallback mode, or unbalanced: out of line. */
+		tps__trace_read_unlock_slow();
+	}
+}
+
+/* tps_rcu_read_lock_trace_held() - is the calling thread inside a trace reader? */
+static inline bool tps_rcu_read_lock_trace_held(void)
+{
+	return (atomic_load_explicit(&tps__self.trace_nesting, memory_order_relaxed) &
+	        TPS__TRACE_NEST_MASK) != 0;
+}
+
+/**
+ * tps_synchronize_rcu_tasks_trace() - wait for a tasks-trace grace period:
+ * every trace reader that started before the call has ended. Blocks (for as
+ * long as such a reader blocks). Concurrent callers share grace periods.
+ * Inside a trace reader it would wait for itself: aborts with a message, in
+ * every build.
+ */
+TPS_EXPORT void tps_synchronize_rcu_tasks_trace(void);
+
+/**
+ * tps_call_rcu_tasks_trace() - run func(head) on a worker thread after a
+ * tasks-trace grace period. Never blocks; callable inside any reader.
+ *
+ * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
+ */
+TPS_EXPORT int tps_call_rcu_tasks_trace(struct tps_rcu_head *head, tps_rcu_callback_t func);
+
+/**
+ * tps_rcu_barrier_tasks_trace() - wait until every callback queued by
+ * tps_call_rcu_tasks_trace() before the call has run. Blocks. Aborts inside
+ * a trace reader or a trace callback, where it would wait for itself.
+ */
+TPS_EXPORT void tps_rcu_barrier_tasks_trace(void);
+
+/**
+ * tps_get_state_synchronize_rcu_tasks_trace() - a cookie for the polled
+ * functions below (full barrier first). Never blocks.
+ */
+TPS_EXPORT unsigned long tps_get_state_synchronize_rcu_tasks_trace(void);
+
+/* Has a full tasks-trace grace period elapsed since cookie? Never blocks. */
+TPS_EXPORT bool tps_poll_state_synchronize_rcu_tasks_trace(unsigned long cookie);
+
+/* Waits for a tasks-trace grace period only when none elapsed since cookie. */
+TPS_EXPORT void tps_cond_synchronize_rcu_tasks_trace(unsigned long cookie);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TPSYNC_RCU_TRACE_H */

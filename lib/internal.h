@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/internal.h - the machinery the flavours share inside the library:
+ * registry, fences, futex waiting, callback workers, fork handling.
+ */
+#ifndef TPSYNC_LIB_INTERNAL_H
+#define TPSYNC_LIB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <tpsync/core.h>
+
+/* Debug-only checks: compiled in only when TPSYNC_DEBUG. */
+#if TPSYNC_DEBUG
+#define TPS_DEBUG_RULE(cond, rule, detail)                                                       \
+	do {                                                                                     \
+		if (tps_unlikely(cond))                                                          \
+			tps__rule_broken(rule, detail);                                          \
+	} while (0)
+#else
+#define TPS_DEBUG_RULE(cond, rule, detail) ((void)0)
+#endif
+
+/* Wrap-safe comparison of grace-period sequence numbers. */
+#define TPS_SEQ_GE(a, b) ((long)((a) - (b)) >= 0)
+
+/* ---- registry.c ---- */
+
+/*
+ * The registry is a circular list of the registered threads' records (which
+ * live in their TLS), protected by a mutex. Grace periods walk it with the
+ * mutex held and never keep a pointer to a record after dropping it: a
+ * thread that exits frees its record.
+ */
+void tps__registry_lock(void);
+void tps__registry_unlock(void);
+extern struct tps_thread *tps__registry_head;
+/* Walks the registry; the registry lock must be held. */
+#define tps__registry_for_each(t) for ((t) = tps__registry_head; (t); (t) = (t)->next)
+/* Registry lock held: t leaves the registry; reports its tasks-trace quiescence. */
+void tps__trace_thread_gone(struct tps_thread *t);
+/* Registers the calling thread if it is not registered yet. */
+void tps__thread_ensure_registered(void);
+
+/* ---- fence.c ---- */
+
+/* Called from every entry that may run before the library constructor. */
+void tps__fence_init(void);
+/* True when read sides rely on membarrier (decided once, at init). */
+bool tps__membarrier_mode(void);
+/*
+ * tps__fence_heavy() - the updater's side of the asymmetric fence: every
+ * running thread of the process executes a full barrier before it returns
+ * (membarrier), or, in fallback mode where readers fence themselves, a full
+ * barrier on the caller only.
+ */
+void tps__fence_heavy(void);
+/*
+ * Freezes the fence mode (at each registration; tps_force_fallback() fails
+ * after the first) and returns it: true for membarrier mode.
+ */
+bool tps__fence_freeze(void);
+
+/* ---- gpseq.c ---- */
+
+/* Grace-period sequence: serializes a flavour's grace periods, shares them. */
+struct tps__gpseq {
+	pthread_mutex_t lock;
+	_Atomic unsigned long seq; /* even: idle; odd: a grace period runs */
+};
+#define TPS__GPSEQ_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .seq = 0}
+
+/* A cookie (with a full fence first); never blocks. */
+unsigned long tps__gpseq_snap(struct tps__gpseq *g);
+/* Has the cookie's grace period ended? Acquire when true. */
+bool tps__gpseq_done(struct tps__gpseq *g, unsigned long cookie);
+/*
+ * Runs gp(arg), one grace period that must begin with a full fence, under
+ * g's mutex, unless the cookie's grace period ended meanwhile.
+ */
+void tps__gpseq_wait(struct tps__gpseq *g, unsigned long cookie, void (*gp)(void *), void *arg);
+void tps__gpseq_fork_child(struct tps__gpseq *g);
+
+/* ---- wait.c ---- */
+
+/* Sleeps while *word == val (spurious wake-ups possible: callers re-check). */
+void tps__futex_wait(_Atomic int *word, int val);
+/* Wakes up to n waiters of word. Async-signal-safe. */
+void tps__futex_wake(_Atomic int *word, int n);
+
+/* ---- callbacks.c ---- */
+
+/*
+ * A callback worker: one per flavour (or SRCU domain). Callbacks are queued
+ * FIFO; the worker takes the whole queue, waits for one grace period, runs
+ * the batch, and repeats. Started on the first call. Around fork() it is
+ * paused between states (never while running callbacks); in the child, a
+ * batch whose grace period had not ended goes back to the queue and a new
+ * worker thread takes over.
+ */
+enum tps__cb_state { TPS__CB_IDLE, TPS__CB_WAITING_GP, TPS__CB_INVOKING };
+
+struct tps__cb_worker {
+	const char *name;
+	/* Waits for one grace period of the worker's flavour. */
+	void (*wait_gp)(void *arg);
+	void *arg;
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* the worker sleeps on it */
+	pthread_cond_t done; /* barrier callers sleep on it */
+	struct tps_rcu_head *head;
+	struct tps_rcu_head **tail;
+	/* The batch being processed (kept visible for fork()). */
+	struct tps_rcu_head *batch;
+	unsigned long queued;  /* callbacks ever queued */
+	unsigned long invoked; /* callbacks ever run */
+	enum tps__cb_state state;
+	bool started;
+	_Atomic bool listed; /* on the list fork() walks */
+	bool stopping;
+	pthread_t thread;
+	struct tps__cb_worker *next_worker; /* global list, for fork() */
+};
+
+#define TPS__CB_WORKER_INIT(w, nm, fn, a)                                                       \
+	{                                                                                        \
+		.name = (nm), .wait_gp = (fn), .arg = (a),                                       \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,             \
+		.done = PTHREAD_COND_INITIALIZER, .tail = &(w).head,                             \
+	}
+
+int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func);
+/* Waits until every callback queued before the call has run. */
+void tps__cb_barrier(struct tps__cb_worker *w);
+/* Is the calling thread running callbacks of w? */
+bool tps__cb_in_worker(const struct tps__cb_worker *w);
+/* Dynamic workers (SRCU domains): init, then stop (queue must be empty). */
+void tps__cb_worker_init(struct tps__cb_worker *w, const char *name, void (*wait_gp)(void *),
+			 void *arg);
+void tps__cb_worker_destroy(struct tps__cb_worker *w);
+/* Pending callbacks (queued, not yet run). */
+unsigned long tps__cb_pending(struct tps__cb_worker *w);
+
+/* ---- fork handling: fork.c calls these in a fixed order ---- */
+
+/* prepare: tracepoints, callbacks, registry; parent and child: the reverse order. */
+void tps__tracepoint_fork_prepare(void);
+void tps__tracepoint_fork_parent(void);
+void tps__tracepoint_fork_child(void);
+void tps__cb_fork_prepare(void);
+void tps__cb_fork_parent(void);
+void tps__cb_fork_child(void);
+void tps__registry_fork_prepare(void);
+void tps__registry_fork_parent(void);
+void tps__registry_fork_child(void);
+void tps__rcu_fork_child(void);
+void tps__trace_fork_child(void);
+/* SRCU: prepare after the registry, parent and child before it. */
+void tps__srcu_fork_prepare(void);
+void tps__srcu_fork_parent(void);
+void tps__srcu_fork_child(void);
+/* Installs the handlers once (called from the fence initialization). */
+void tps__fork_init(void);
+
+#endif /* TPSYNC_LIB_INTERNAL_H */

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/rcu.c - the classic flavour's grace periods and slow paths.
+ *
+ * Reader state: each registered thread's rcu_ctr word holds a nesting count
+ * and the phase of tps__rcu_gp.ctr it copied at its outermost lock (see
+ * include/tpsync/rcu.h). A grace period waits until no reader is in the
+ * phase before the current one, flips the phase, and waits again: a reader
+ * that copied the phase just before a flip but stored it just after is
+ * caught by the second wait. Two membarriers turn the readers' compiler
+ * barriers into full fences where they pair (labels (G1) and (G4) below).
+ *
+ * Grace periods are serialized, counted and shared by rcu_gpseq (gpseq.c),
+ * which also gives the polled cookies.
+ */
+#include "internal.h"
+
+#include <tpsync/flavor.h>
+#include <tpsync/rcu.h>
+
+/* Mutation build (-DTPSYNC_BROKEN_GP=rcu): grace periods do not wait. */
+#ifdef TPSYNC_BROKEN_GP_RCU
+#define RCU_GP_BROKEN 1
+#else
+#define RCU_GP_BROKEN 0
+#endif
+
+/* Scans of the reader words before an updater sleeps (each scan ~0.1 µs/thread). */
+#define RCU_SPIN_SCANS 100
+
+struct tps__rcu_gp tps__rcu_gp = {
+        .ctr = TPS__RCU_REGISTERED | 1,
+        .futex = 0,
+};
+
+/* Serializes grace periods (its mutex protects the phase flip), shares them. */
+static struct tps__gpseq rcu_gpseq = TPS__GPSEQ_INIT;
+
+static void wait_gp_for_worker(void *arg);
+static struct tps__cb_worker rcu_worker =
+        TPS__CB_WORKER_INIT(rcu_worker, "rcu", wait_gp_for_worker, NULL);
+
+/*
+ * Does any registered reader still run in the phase before the current one?
+ * With flag, also ask each such reader to wake us when it leaves: (G3a)
+ * release, so that a reader that sees its flag also sees futex == -1.
+ */
+static bool old_readers_remain(bool flag)
+{
+	unsigned long gp = atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed);
+	struct tps_thread *t;
+	bool found = false;
+
+	tps__registry_lock();
+	tps__registry_for_each (t) {
+		/* (G2) acquire: pairs with (R2), the release store of the idle word. */
+		unsigned long c = atomic_load_explicit(&t->rcu_ctr, TPS__MO_RS_ACQUIRE);
+
+		if (!(c & TPS__RCU_NEST_MASK) || !((c ^ gp) & TPS__RCU_PHASE))
+			continue;
+		found = true;
+		if (!flag)
+			break;
+		atomic_store_explicit(&t->rcu_wake, 1, memory_order_release);
+	}
+	tps__registry_unlock();
+	return found;
+}
+
+/* Spins, then sleeps until no reader of the old phase remains. */
+static void wait_for_old_readers(void)
+{
+	unsigned int scans;
+
+	for (scans = 0; old_readers_remain(false); scans++) {
+		if (scans < RCU_SPIN_SCANS) {
+			tps_cpu_relax();
+			continue;
+		}
+		atomic_store_explicit(&tps__rcu_gp.futex, -1, TPS__MO_RS_RELAXED);
+		if (!old_readers_remain(true))
+			break;
+		/*
+		 * (G3) pairs with (R3) in tps_rcu_read_unlock() (and its
+		 * fallback (R3f)): store-buffer pattern. Either the rescan
+		 * below sees a flagged reader's idle word, or that reader's
+		 * load after its idle store sees its rcu_wake flag and wakes us.
+		 */
+		tps__fence_heavy();
+		if (!old_readers_remain(false))
+			break;
+		tps__futex_wait(&tps__rcu_gp.futex, -1);
+	}
+	atomic_store_explicit(&tps__rcu_gp.futex, 0, memory_order_relaxed);
+}
+
+/* One grace period, run by tps__gpseq_wait() with rcu_gpseq's mutex held. */
+static void rcu_gp(void *arg)
+{
+	(void)arg;
+	/*
+	 * (G1) pairs with (R1) in tps_rcu_read_lock() (fallback: (R1f)) and
+	 * with (S0) in tps__gpseq_snap(): the callers' unpublish stores are
+	 * visible to every reader whose outermost lock the scans below do not
+	 * see; every lock they do see is waited for.
+	 */
+	tps__fence_heavy();
+	if (!RCU_GP_BROKEN) {
+		wait_for_old_readers();
+		/* (G5) the first wait's scans complete before the flip is visible. */
+		tps_smp_mb();
+		atomic_store_explicit(&tps__rcu_gp.ctr,
+		                      atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed) ^
+		                              TPS__RCU_PHASE,
+		                      TPS__MO_RS_RELAXED);
+		/* (G6) the flip is visible before the second wait's scans. */
+		tps_smp_mb();
+		wait_for_old_readers();
+	}
+	/*
+	 * (G4) pairs with (R2)/(R3): the critical sections of the readers the
+	 * scans saw leave are complete before the caller reclaims anything.
+	 */
+	tps__fence_heavy();
+}
+
+static void check_not_in_reader(const char *rule, const char *what)
+{
+	if (tps_unlikely(tps_rcu_read_ongoing()))
+		tps__rule_broken(rule, what);
+}
+
+void tps_synchronize_rcu(void)
+{
+	check_not_in_reader("synchronize-in-reader",
+	                    "tps_synchronize_rcu called inside a classic read-side critical "
+	                    "section (it would wait for itself)");
+	tps__gpseq_wait(&rcu_gpseq, tps__gpseq_snap(&rcu_gpseq), rcu_gp, NULL);
+}
+
+unsigned long tps_get_state_synchronize_rcu(void)
+{
+	return tps__gpseq_snap(&rcu_gpseq);
+}
+
+bool tps_poll_state_synchronize_rcu(unsigned long cookie)
+{
+	return tps__gpseq_done(&rcu_gpseq, cookie);
+}
+
+void tps_cond_synchronize_rcu(unsigned long cookie)
+{
+	if (tps_poll_state_synchronize_rcu(cookie))
+		return;
+	check_not_in_reader("synchronize-in-reader",
+	                    "tps_cond_synchronize_rcu called inside a classic read-side critical "
+	                    "section (it would wait for itself)");
+	tps__gpseq_wait(&rcu_gpseq, cookie, rcu_gp, NULL);
+}
+
+static void wait_gp_for_worker(void *arg)
+{
+	(void)arg;
+	tps_synchronize_rcu();
+}
+
+int tps_call_rcu(struct tps_rcu_head *head, tps_rcu_callback_t func)
+{
+	return tps__cb_enqueue(&rcu_worker, head, func);
+}
+
+void tps_rcu_barrier(void)
+{
+	check_not_in_reader("barrier-in-reader",
+	                    "tps_rcu_barrier called inside a classic read-side critical section");
+	if (tps_unlikely(tps__cb_in_worker(&rcu_worker)))
+		tps__rule_broken("barrier-in-callback",
+		                 "tps_rcu_barrier called from a classic callback (it would wait "
+		                 "for itself)");
+	tps__cb_barrier(&rcu_worker);
+}
+
+/* ---- Read-side slow paths. ---- */
+
+void tps__rcu_read_lock_slow(void)
+{
+	struct tps_thread *t = &tps__self;
+	unsigned long c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+
+	if (!(c & TPS__RCU_REGISTERED)) {
+		tps_register_thread();
+		c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+	}
+	if (!(c & TPS__RCU_FALLBACK) || (c & TPS__RCU_NEST_MASK)) {
+		/* Membarrier mode after registering, or nested: the inline path. */
+		tps_rcu_read_lock();
+		return;
+	}
+	atomic_store_explicit(&t->rcu_ctr,
+	                      atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed) |
+	                              TPS__RCU_FALLBACK,
+	                      TPS__MO_RS_RELAXED);
+	/* (R1f) pairs with (G1)/(G3), plain fences in fallback mode. */
+	tps_smp_mb();
+}
+
+void tps__rcu_read_unlock_slow(void)
+{
+	struct tps_thread *t = &tps__self;
+	unsigned long c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+
+	if (!(c & TPS__RCU_NEST_MASK)) {
+		TPS_DEBUG_RULE(true, "rcu-unbalanced",
+		               "tps_rcu_read_unlock without a matching tps_rcu_read_lock");
+		return;
+	}
+	if ((c & TPS__RCU_NEST_MASK) > 1 || !(c & TPS__RCU_FALLBACK)) {
+		tps_rcu_read_unlock();
+		return;
+	}
+	/* (R2f) release, as (R2). */
+	atomic_store_explicit(&t->rcu_ctr, TPS__RCU_REGISTERED | TPS__RCU_FALLBACK,
+	                      TPS__MO_RS_RELEASE);
+	/* (R3f) pairs with (G3), a plain fence in fallback mode. */
+	tps_smp_mb();
+	if (atomic_load_explicit(&t->rcu_wake, TPS__MO_RS_RELAXED))
+		tps__rcu_wake_updater();
+}
+
+void tps__rcu_wake_updater(void)
+{
+	int expected = -1;
+
+	/*
+	 * (W1) acquire: pairs with (G3a), so futex == -1 is seen when the
+	 * updater still waits. A flag left from a wait that ended without
+	 * sleeping finds futex == 0 and wakes nobody.
+	 */
+	if (!atomic_exchange_explicit(&tps__self.rcu_wake, 0, memory_order_acquire))
+		return;
+	if (atomic_compare_exchange_strong_explicit(&tps__rcu_gp.futex, &expected, 0,
+	                                            memory_order_relaxed, memory_order_relaxed))
+		tps__futex_wake(&tps__rcu_gp.futex, 1);
+}
+
+void tps__might_sleep_check(const char *what)
+{
+	if (tps_rcu_read_ongoing())
+		tps__rule_broken(what, "may block or fault inside a classic read-side critical "
+		                       "section, where readers must not block");
+}
+
+/* In the child, clear the state of an updater that does not exist there. */
+void tps__rcu_fork_child(void)
+{
+	tps__gpseq_fork_child(&rcu_gpseq);
+	atomic_store_explicit(&tps__rcu_gp.futex, 0, memory_order_relaxed);
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/registry.c - the thread registry.
+ *
+ * Each thread's record (struct tps_thread) lives in its initial-exec TLS, so
+ * the inline read sides reach it with one %fs-relative access. The registry
+ * links the records of registered threads in a list protected by a mutex.
+ * Grace periods walk the list with the mutex held and never keep a pointer
+ * to a record after they drop it, because a thread that exits frees its TLS.
+ *
+ * A thread registers on its first read-side critical section (or explicitly)
+ * and is unregistered by a pthread key destructor when it exits. Signals are
+ * blocked while the calling thread changes its own registration, so that a
+ * signal handler that runs a reader cannot interrupt it half-way.
+ *
+ * A handler may run a thread's first reader while that very thread is using
+ * the registry (a grace period's scan, interrupted by the signal): it cannot
+ * take the mutex its own thread holds or is about to take. It pushes its
+ * record on a lock-free stack instead, which every holder of the mutex
+ * drains into the list as soon as it has the mutex. (RG1) in drain_pending()
+ * shows why a scan that misses such a record needs no wait for it.
+ */
+#include <errno.h>
+#include <signal.h>
+
+#include "internal.h"
+
+__thread struct tps_thread tps__self __attribute__((tls_model("initial-exec")));
+
+struct tps_thread *tps__registry_head;
+static pthread_mutex_t registry_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* Records registered from a handler, not yet in the list (linked by next). */
+static _Atomic(struct tps_thread *) pending;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+/* Set while this thread takes, holds or releases registry_mutex. */
+static __thread int registry_busy __attribute__((tls_model("initial-exec")));
+
+static void link_record(struct tps_thread *t)
+{
+	t->prev = NULL;
+	t->next = tps__registry_head;
+	if (t->next)
+		t->next->prev = t;
+	tps__registry_head = t;
+}
+
+static void unlink_record(struct tps_thread *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		tps__registry_head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+}
+
+/* Mutex held: moves the records pushed by handlers into the list. */
+static void drain_pending(void)
+{
+	/*
+	 * (RG1) sequentially consistent exchange, pairs with the push in
+	 * push_pending(): a push this exchange does not see comes later in
+	 * the order of `pending`, so the pushing reader's critical section
+	 * (after its push) sees everything this thread did before (the
+	 * grace period's unpublish): the scan may ignore that reader.
+	 */
+	struct tps_thread *t = atomic_exchange_explicit(&pending, NULL, memory_order_seq_cst);
+
+	while (t) {
+		struct tps_thread *next = t->next;
+
+		link_record(t);
+		t = next;
+	}
+}
+
+/* Async-signal-safe: a handler registers without the mutex. */
+static void push_pending(struct tps_thread *t)
+{
+	struct tps_thread *head = atomic_load_explicit(&pending, memory_order_relaxed);
+
+	do {
+		t->next = head;
+		/* (RG2) sequentially consistent: pairs with (RG1). */
+	} while (!atomic_compare_exchange_weak_explicit(&pending, &head, t, memory_order_seq_cst,
+	                                                memory_order_relaxed));
+}
+
+void tps__registry_lock(void)
+{
+	registry_busy = 1;
+	tps_barrier(); /* a handler on this thread sees the flag before we block */
+	pthread_mutex_lock(&registry_mutex);
+	drain_pending();
+}
+
+void tps__registry_unlock(void)
+{
+	pthread_mutex_unlock(&registry_mutex);
+	tps_barrier(); /* ...and until we no longer hold the mutex */
+	registry_busy = 0;
+}
+
+/* Removes t (the calling thread's record) from the registry. */
+static void unregister_record(struct tps_thread *t)
+{
+	tps__registry_lock();
+	unlink_record(t);
+	/* A tasks-trace grace period may wait for t: it leaves quiescent. */
+	tps__trace_thread_gone(t);
+	/*
+	 * Zero words mean "unregistered": the next reader takes the slow path
+	 * and registers again. No grace period looks at t any more.
+	 */
+	atomic_store_explicit(&t->rcu_ctr, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
+	t->registered = 0;
+	tps__registry_unlock();
+}
+
+/* pthread key destructor: the thread is exiting. */
+static void thread_exit(void *arg)
+{
+	struct tps_thread *t = arg;
+
+	TPS_DEBUG_RULE(atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK,
+	               "exit-in-reader",
+	               "thread exits inside a classic read-side critical section");
+	TPS_DEBUG_RULE(atomic_load_explicit(&t->trace_nesting, memory_order_relaxed) &
+	                       TPS__TRACE_NEST_MASK,
+	               "exit-in-reader",
+	               "thread exits inside a tasks-trace read-side critical section");
+	if (t->registered)
+		unregister_record(t);
+}
+
+static void make_exit_key(void)
+{
+	if (pthread_key_create(&exit_key, thread_exit) != 0)
+		tps__rule_broken("registry", "pthread_key_create failed: out of keys");
+}
+
+int tps_register_thread(void)
+{
+	struct tps_thread *t = &tps__self;
+	sigset_t all, old;
+	unsigned long idle;
+
+	if (t->registered)
+		return 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_once(&exit_key_once, make_exit_key);
+	/* A signal handler may have registered us before signals were blocked. */
+	if (!t->registered) {
+		idle = TPS__RCU_REGISTERED | (tps__fence_freeze() ? 0 : TPS__RCU_FALLBACK);
+		/* Idle words first: grace periods see a registered, quiescent thread. */
+		atomic_store_explicit(&t->rcu_ctr, idle, memory_order_relaxed);
+		atomic_store_explicit(&t->trace_nesting, idle, memory_order_relaxed);
+		t->registered = 1;
+		if (registry_busy) {
+			push_pending(t); /* a handler inside our own use of the registry */
+		} else {
+			tps__registry_lock();
+			link_record(t);
+			tps__registry_unlock();
+		}
+		pthread_setspecific(exit_key, t);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+int tps_unregister_thread(void)
+{
+	struct tps_thread *t = &tps__self;
+	sigset_t all, old;
+
+	if (!t->registered)
+		return 0;
+	/* Inside a reader, or in a handler that interrupted our own registry scan. */
+	if ((atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK) ||
+	    (atomic_load_explicit(&t->trace_nesting, memory_order_relaxed) &
+	     TPS__TRACE_NEST_MASK) ||
+	    registry_busy)
+		return -EBUSY;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (t->registered) {
+		unregister_record(t);
+		pthread_setspecific(exit_key, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+bool tps_thread_registered(void)
+{
+	return tps__self.registered != 0;
+}
+
+void tps__thread_ensure_registered(void)
+{
+	if (tps_unlikely(!tps__self.registered))
+		tps_register_thread();
+}
+
+void tps__registry_fork_prepare(void)
+{
+	tps__registry_lock();
+}
+
+void tps__registry_fork_parent(void)
+{
+	tps__registry_unlock();
+}
+
+/* In the child only the forking thread exists: forget every other record. */
+void tps__registry_fork_child(void)
+{
+	struct tps_thread *self = &tps__self;
+
+	tps__registry_head = NULL;
+	atomic_store_explicit(&pending, NULL, memory_order_relaxed);
+	if (self->registered)
+		link_record(self);
+	tps__registry_unlock(); /* the forking thread took it in prepare */
+}

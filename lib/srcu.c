@@ -1,0 +1,845 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/srcu.c - SRCU domains: grace periods, callbacks, polled cookies, the
+ * read side's slow paths and the debug builds' checks.
+ *
+ * Counting argument. A reader adds one to lock[idx] (of some CPU), later one
+ * to unlock[idx] (of some CPU, maybe another), with the same idx. The
+ * updater sums unlock[idx] over the blocks, fences (A), then sums lock[idx].
+ * An unlock the first sum counts has its lock counted by the second: the
+ * reader's fence (C) orders its lock increment before its unlock increment,
+ * and (A) orders the two sums. So the counted unlocks belong to a subset of
+ * the readers whose locks are counted, and equal sums mean every reader
+ * whose lock was counted has left. A reader whose lock increment the sum
+ * missed entered after the updater's fence: its fence (B) and (A) (or the
+ * membarrier that stands for (B) with fast readers) form a store-buffering
+ * pair with the caller's unpublish, so it cannot see the old pointer. The
+ * order of the sums matters: summing locks first could count the unlock of
+ * a reader that entered after the lock sum, and take it for the unlock of a
+ * reader still inside (tests/model/srcu_drain.pml shows both).
+ *
+ * Index flip. New readers would keep one index busy forever, so a grace
+ * period drains the index readers no longer enter (only readers that loaded
+ * the index before the last flip still add to it), flips the index, and
+ * drains the other one, which now gets no new readers either.
+ *
+ * Fast path. When neither index has a reader, the sums say so at once, with
+ * no flip and no mutex: see lockless_gp().
+ *
+ * Waiting. The updater spins on relaxed looks at the sums, then arms the
+ * domain's waiters word with the index it drains and sleeps on it; a reader
+ * whose unlock finds the word armed for its index disarms it and wakes the
+ * updater (the first reader of that index to leave, once per arming). The
+ * unlock pays one load of a word on the line it reads anyway.
+ *
+ * Cookies. Each grace period, the lockless ones included, takes a ticket
+ * (gp_start) after its first fence and, when it completes, raises gp_done to
+ * ticket + 1. A cookie is gp_start + 1 read after a full fence: it is
+ * complete when a grace period whose ticket is at least the value read has
+ * completed, which began its scans after the cookie was taken. The slow
+ * grace periods are serialized and shared by a struct tps__gpseq; its own
+ * sequence cannot serve as cookie, because a lockless grace period cannot
+ * take its mutex.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tpsync/flavor.h>
+#include <tpsync/srcu.h>
+
+#include "internal.h"
+#include "percpu.h"
+
+/* Relaxed looks at the sums (one pass over the blocks each) before sleeping. */
+#define SRCU_SPIN_POLLS 200
+
+/* tps_srcu.magic of a cleaned-up domain. */
+#define SRCU_MAGIC_DEAD 0x444145442d555352UL
+
+/* The updater side, in tps_srcu.priv; all zeros in a static domain. */
+struct srcu_private {
+	/* Serializes and shares the slow grace periods. */
+	struct tps__gpseq gp;
+	struct tps__cb_worker worker;
+	/* Grace-period tickets taken, and 1 + the highest completed one. */
+	_Atomic unsigned long gp_start;
+	_Atomic unsigned long gp_done;
+	/* tps_start_poll_synchronize_srcu(): a callback that keeps the worker going. */
+	struct tps_rcu_head poll_head;
+	_Atomic int poll_queued;
+	_Atomic unsigned long poll_want;
+	/* gp, worker and the list links are initialized. */
+	_Atomic int ready;
+	bool owns_blocks;
+	struct tps_srcu *domain;
+	/* Every ready domain, for fork(); under domains_lock. */
+	struct srcu_private *next;
+	struct srcu_private *prev;
+};
+
+_Static_assert(sizeof(struct srcu_private) <= TPS__SRCU_PRIVATE_SIZE,
+               "TPS__SRCU_PRIVATE_SIZE is too small for struct srcu_private");
+_Static_assert(_Alignof(struct srcu_private) <= 16, "tps_srcu.priv is aligned on 16 bytes");
+_Static_assert(sizeof(struct tps__srcu_block) == TPS__SRCU_BLOCK_SIZE,
+               "the rseq code strides blocks of TPS__SRCU_BLOCK_SIZE bytes");
+
+/* Protects the domain list and the lazy setup of static domains. */
+static pthread_mutex_t domains_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct srcu_private *domains;
+
+/* Test hook: the next domain allocation fails. */
+static _Atomic int fail_next_alloc;
+
+static struct srcu_private *priv(struct tps_srcu *s)
+{
+	return (struct srcu_private *)(void *)s->priv;
+}
+
+static bool domain_valid(struct tps_srcu *s)
+{
+	return s && atomic_load_explicit(&s->magic, memory_order_relaxed) == TPS__SRCU_MAGIC;
+}
+
+/* ---- Read-side mode. ---- */
+
+/*
+ * The mode bits for a domain that asks for requested (TPS__SRCU_FAST,
+ * _ATOMIC, _FENCE). Freezes the fence mode: the updater's fences depend on
+ * it. Without membarrier, fast readers must fence, and rseq increments are
+ * not used either: the (U) ordering of an rseq increment relies on the
+ * updater's membarrier (W).
+ */
+static unsigned long mode_bits(unsigned long requested)
+{
+	unsigned long m = requested;
+
+	if (!tps__fence_freeze())
+		m |= TPS__SRCU_ATOMIC | TPS__SRCU_FENCE;
+	if (!tps__percpu_rseq_usable())
+		m |= TPS__SRCU_ATOMIC;
+	return m;
+}
+
+/* Chooses the mode of a static domain at its first use; returns the state. */
+static unsigned long ensure_mode(struct tps_srcu *s)
+{
+	unsigned long old = atomic_load_explicit(&s->state, memory_order_relaxed);
+	unsigned long mode;
+
+	while (old & TPS__SRCU_UNSET) {
+		mode = mode_bits(old & (TPS__SRCU_FAST | TPS__SRCU_ATOMIC | TPS__SRCU_FENCE));
+		/* The index bit is the grace periods': keep whatever it is now. */
+		if (atomic_compare_exchange_weak_explicit(
+		            &s->state, &old, (old & TPS__SRCU_IDX) | mode, memory_order_relaxed,
+		            memory_order_relaxed))
+			return (old & TPS__SRCU_IDX) | mode;
+	}
+	return old;
+}
+
+/* ---- Read-side slow paths (async-signal-safe). ---- */
+
+static void inc_by_mode(struct tps_srcu *s, unsigned long w, _Atomic unsigned long *ctr0)
+{
+	if (w & TPS__SRCU_ATOMIC)
+		tps__percpu_inc_atomic(ctr0, s->nblocks);
+	else
+		tps__percpu_inc_rseq(ctr0, s->nblocks);
+}
+
+void tps__srcu_inc_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0)
+{
+	inc_by_mode(s, ensure_mode(s), ctr0);
+}
+
+void tps__srcu_fast_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0, bool lock)
+{
+	unsigned long w = ensure_mode(s);
+
+	/* (FCf) fallback: a full fence where (FC) relies on membarrier. */
+	if (!lock && (w & TPS__SRCU_FENCE))
+		tps_smp_mb();
+	inc_by_mode(s, w, ctr0);
+	/* (FBf) fallback: a full fence where (FB) relies on membarrier. */
+	if (lock && (w & TPS__SRCU_FENCE))
+		tps_smp_mb();
+}
+
+void tps__srcu_wake(struct tps_srcu *s, int idx)
+{
+	int armed = idx + 1;
+
+	/* Only a reader of the index being drained; the first one disarms. */
+	if (atomic_compare_exchange_strong_explicit(&s->waiters, &armed, 0, memory_order_relaxed,
+	                                            memory_order_relaxed))
+		tps__futex_wake(&s->waiters, 1);
+}
+
+/* ---- Debug builds: which domains is this thread inside? ---- */
+
+#if TPSYNC_DEBUG
+/*
+ * Per-thread table of (domain, nesting) slots. Every step is one atomic
+ * operation on the thread's own slots, so a signal handler that runs whole
+ * lock/unlock pairs on the same thread, between any two steps, leaves every
+ * count as it found it. A slot is claimed by moving its count from 0 to 1;
+ * its domain pointer is written after. Readers beyond the table are counted
+ * in "untracked", which makes the checks lenient.
+ */
+#define SRCU_TRACK_SLOTS 8
+
+struct srcu_track {
+	_Atomic(struct tps_srcu *) domain;
+	_Atomic unsigned long count;
+};
+
+static __thread struct srcu_track track[SRCU_TRACK_SLOTS]
+        __attribute__((tls_model("initial-exec")));
+static __thread _Atomic unsigned long track_untracked __attribute__((tls_model("initial-exec")));
+
+static struct srcu_track *track_find(struct tps_srcu *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < SRCU_TRACK_SLOTS; i++) {
+		if (atomic_load_explicit(&track[i].domain, memory_order_relaxed) == s &&
+		    atomic_load_explicit(&track[i].count, memory_order_relaxed))
+			return &track[i];
+	}
+	return NULL;
+}
+
+static void track_lock(struct tps_srcu *s)
+{
+	struct srcu_track *t = track_find(s);
+	unsigned int i;
+
+	if (t) {
+		atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
+		return;
+	}
+	for (i = 0; i < SRCU_TRACK_SLOTS; i++) {
+		unsigned long zero = 0;
+
+		if (atomic_compare_exchange_strong_explicit(&track[i].count, &zero, 1,
+		                                            memory_order_relaxed,
+		                                            memory_order_relaxed)) {
+			atomic_store_explicit(&track[i].domain, s, memory_order_relaxed);
+			return;
+		}
+	}
+	atomic_fetch_add_explicit(&track_untracked, 1, memory_order_relaxed);
+}
+
+static bool track_unlock(struct tps_srcu *s)
+{
+	struct srcu_track *t = track_find(s);
+	unsigned long n;
+
+	if (t) {
+		atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+		return true;
+	}
+	n = atomic_load_explicit(&track_untracked, memory_order_relaxed);
+	if (!n)
+		return false;
+	atomic_fetch_sub_explicit(&track_untracked, 1, memory_order_relaxed);
+	return true;
+}
+
+/* Inside a reader of s for sure. */
+static bool track_held(struct tps_srcu *s)
+{
+	return track_find(s) != NULL;
+}
+
+/* Maybe inside a reader of s (some readers went untracked). */
+static bool track_maybe_held(struct tps_srcu *s)
+{
+	return track_held(s) || atomic_load_explicit(&track_untracked, memory_order_relaxed);
+}
+#else
+static void track_lock(struct tps_srcu *s)
+{
+	(void)s;
+}
+
+static bool track_unlock(struct tps_srcu *s)
+{
+	(void)s;
+	return true;
+}
+
+static bool track_maybe_held(struct tps_srcu *s)
+{
+	(void)s;
+	return true;
+}
+#endif
+
+static void check_reader(struct tps_srcu *s, bool fast)
+{
+	unsigned long w;
+
+	if (!domain_valid(s))
+		tps__rule_broken(
+		        "srcu-uninitialized",
+		        "SRCU reader on a domain that is not initialized or was cleaned up");
+	w = atomic_load_explicit(&s->state, memory_order_relaxed);
+	if (!(w & TPS__SRCU_FAST) != !fast)
+		tps__rule_broken(
+		        "srcu-mixed-readers",
+		        fast ? "mixed reader flavours: tps_srcu_read_lock_fast/unlock_fast "
+		               "on a domain initialized for classic SRCU readers"
+		             : "mixed reader flavours: tps_srcu_read_lock/unlock on a domain "
+		               "initialized for fast readers (tps_srcu_init_fast, "
+		               "TPS_DEFINE_SRCU_FAST)");
+}
+
+void tps__srcu_debug_lock(struct tps_srcu *s, bool fast)
+{
+	check_reader(s, fast);
+	track_lock(s);
+}
+
+void tps__srcu_debug_unlock(struct tps_srcu *s, int idx, bool fast)
+{
+	check_reader(s, fast);
+	if (idx & ~1)
+		tps__rule_broken("srcu-unbalanced", "SRCU unlock with an index that no SRCU lock "
+		                                    "returned");
+	if (!track_unlock(s))
+		tps__rule_broken("srcu-unbalanced", "SRCU unlock without a matching lock of the "
+		                                    "same domain on this thread");
+}
+
+void tps__srcu_debug_deref(struct tps_srcu *s)
+{
+	if (!domain_valid(s))
+		tps__rule_broken("srcu-uninitialized", "tps_srcu_dereference on a domain that is "
+		                                       "not initialized or was cleaned up");
+	if (!track_maybe_held(s))
+		tps__rule_broken("srcu-dereference", "tps_srcu_dereference outside a read-side "
+		                                     "critical section of its domain");
+}
+
+bool tps_srcu_read_lock_held(struct tps_srcu *s)
+{
+	return domain_valid(s) && track_maybe_held(s);
+}
+
+/* Debug builds: abort when the caller is inside a reader of s. */
+static void check_not_in_reader(struct tps_srcu *s, const char *rule, const char *what)
+{
+#if TPSYNC_DEBUG
+	if (tps_unlikely(track_held(s)))
+		tps__rule_broken(rule, what);
+#else
+	(void)s;
+	(void)rule;
+	(void)what;
+#endif
+}
+
+/* Functions with no error return: debug builds abort on an invalid domain. */
+static bool check_domain(struct tps_srcu *s, const char *what)
+{
+	if (tps_likely(domain_valid(s)))
+		return true;
+	TPS_DEBUG_RULE(true, "srcu-uninitialized", what);
+	(void)what;
+	return false;
+}
+
+/* ---- Updater-side state. ---- */
+
+static void srcu_wait_gp_for_worker(void *arg);
+
+/* domains_lock held. */
+static void setup_private(struct tps_srcu *s, struct srcu_private *p, bool owns_blocks)
+{
+	pthread_mutex_init(&p->gp.lock, NULL);
+	tps__cb_worker_init(&p->worker, "srcu", srcu_wait_gp_for_worker, s);
+	p->owns_blocks = owns_blocks;
+	p->domain = s;
+	p->prev = NULL;
+	p->next = domains;
+	if (domains)
+		domains->prev = p;
+	domains = p;
+	atomic_store_explicit(&p->ready, 1, memory_order_release);
+}
+
+/* The updater side of s, set up at the first use of a static domain. */
+static struct srcu_private *updater(struct tps_srcu *s)
+{
+	struct srcu_private *p = priv(s);
+
+	if (tps_likely(atomic_load_explicit(&p->ready, memory_order_acquire)))
+		return p;
+	pthread_mutex_lock(&domains_lock);
+	if (!atomic_load_explicit(&p->ready, memory_order_relaxed))
+		setup_private(s, p, false);
+	pthread_mutex_unlock(&domains_lock);
+	return p;
+}
+
+/* ---- Grace periods. ---- */
+
+/* Sum of one counter (ctr0 in block 0) over every block, the shared one included. */
+static unsigned long sum(struct tps_srcu *s, _Atomic unsigned long *ctr0, memory_order mo)
+{
+	unsigned long total = 0;
+	unsigned int i;
+
+	for (i = 0; i <= s->nblocks; i++)
+		total += atomic_load_explicit(tps__percpu_slot(ctr0, i), mo);
+	return total;
+}
+
+/*
+ * The updater's side of (B)/(C): membarrier for fast readers that rely on it,
+ * a full fence for readers that fence themselves.
+ */
+static void pair_fence(unsigned long w)
+{
+	if ((w & (TPS__SRCU_FAST | TPS__SRCU_FENCE)) == TPS__SRCU_FAST)
+		tps__fence_heavy();
+	else
+		tps_smp_mb();
+}
+
+/*
+ * (A) between the sums. Pairs with (C) (fast readers: membarrier, for
+ * (FC)): an unlock the first sum counts has its lock counted by the second,
+ * and the critical section it ends is complete before anything the caller
+ * does after. Pairs with (B) (fast: for (FB)): a reader whose lock the
+ * second sum misses sees the caller's unpublish.
+ */
+static bool readers_gone(struct tps_srcu *s, int idx, unsigned long w)
+{
+	unsigned long unlocks = sum(s, &s->blocks->unlock[idx], TPS__MO_RS_ACQUIRE);
+
+	pair_fence(w);
+	return sum(s, &s->blocks->lock[idx], TPS__MO_RS_RELAXED) == unlocks;
+}
+
+/* A hint only, no fence: does idx look drained right now? */
+static bool looks_gone(struct tps_srcu *s, int idx)
+{
+	unsigned long unlocks = sum(s, &s->blocks->unlock[idx], memory_order_relaxed);
+
+	return sum(s, &s->blocks->lock[idx], memory_order_relaxed) == unlocks;
+}
+
+/* Both indexes at once, with one fence (A) between the two pairs of sums. */
+static bool no_readers(struct tps_srcu *s, unsigned long w)
+{
+	unsigned long u0 = sum(s, &s->blocks->unlock[0], TPS__MO_RS_ACQUIRE);
+	unsigned long u1 = sum(s, &s->blocks->unlock[1], TPS__MO_RS_ACQUIRE);
+
+	pair_fence(w);
+	return sum(s, &s->blocks->lock[0], TPS__MO_RS_RELAXED) == u0 &&
+	       sum(s, &s->blocks->lock[1], TPS__MO_RS_RELAXED) == u1;
+}
+
+/* Spins, then sleeps until every reader counted in idx has left. */
+static void drain(struct tps_srcu *s, int idx, unsigned long w)
+{
+	unsigned int polls;
+
+#ifdef TPSYNC_BROKEN_GP_SRCU
+	/* Mutation build (TPSYNC_BROKEN_GP=srcu): grace periods do not wait. */
+	return;
+#endif
+	for (polls = 0;; polls++) {
+		if (looks_gone(s, idx) && readers_gone(s, idx, w))
+			break;
+		if (polls < SRCU_SPIN_POLLS) {
+			tps_cpu_relax();
+			continue;
+		}
+		atomic_store_explicit(&s->waiters, idx + 1, memory_order_relaxed);
+		/*
+		 * (W) pairs with (U) in the unlocks: store buffering between
+		 * our waiters store and counter loads, and a reader's unlock
+		 * increment and waiters load. Either the check below counts
+		 * the reader's unlock, or the reader sees the word armed and
+		 * wakes us. An rseq increment is a plain store, so this is a
+		 * membarrier then; an atomic increment is a fence itself.
+		 */
+		if (w & TPS__SRCU_ATOMIC)
+			tps_smp_mb();
+		else
+			tps__fence_heavy();
+		if (readers_gone(s, idx, w))
+			break;
+		tps__futex_wait(&s->waiters, idx + 1);
+	}
+	atomic_store_explicit(&s->waiters, 0, memory_order_relaxed);
+}
+
+/* Ticket t's grace period is complete: gp_done = max(gp_done, t + 1). */
+static void gp_complete(struct srcu_private *p, unsigned long t)
+{
+	unsigned long done = atomic_load_explicit(&p->gp_done, memory_order_relaxed);
+
+	/*
+	 * (G4) release: the grace period (its last (A), the critical sections
+	 * it saw end) before the completion; pairs with (P) in
+	 * tps_poll_state_synchronize_srcu().
+	 */
+	while (!TPS_SEQ_GE(done, t + 1) &&
+	       !atomic_compare_exchange_weak_explicit(&p->gp_done, &done, t + 1,
+	                                              memory_order_release, memory_order_relaxed))
+		;
+}
+
+/* One slow grace period, run by tps__gpseq_wait() with p->gp's mutex held. */
+static void srcu_gp(void *arg)
+{
+	struct tps_srcu *s = arg;
+	struct srcu_private *p = priv(s);
+	unsigned long t, w;
+	int idx;
+
+	/*
+	 * (G1) full fence, which tps__gpseq_wait() requires (pairs with (S0)
+	 * in tps__gpseq_snap()): the odd sequence number is visible before
+	 * the ticket, so a caller whose sequence snapshot this grace period
+	 * covers holds a cookie its ticket covers too.
+	 */
+	tps_smp_mb();
+	t = atomic_fetch_add_explicit(&p->gp_start, 1, memory_order_relaxed);
+	w = atomic_load_explicit(&s->state, memory_order_relaxed);
+	idx = (int)(w & TPS__SRCU_IDX);
+	/* Readers that loaded the index before the last flip may still be here. */
+	drain(s, idx ^ 1, w);
+	/* The flip (an RMW: the mode bits may be set concurrently). */
+	atomic_fetch_xor_explicit(&s->state, TPS__SRCU_IDX, memory_order_relaxed);
+	/*
+	 * (G2) full fence, for progress only: new readers see the flip
+	 * before we spin on the old index. Safety needs no order between
+	 * the flip and the sums: (A) and the counting argument cover any
+	 * reader, whichever index it loaded.
+	 */
+	tps_smp_mb();
+	drain(s, idx, w);
+	gp_complete(p, t);
+}
+
+/*
+ * lockless_gp() - a grace period without the mutex and without a flip, when
+ * neither index has a reader.
+ *
+ * Why it is a grace period: the caller's unpublish comes before (S) in
+ * srcu_synchronize(); (A) in no_readers() comes between the unlock sums
+ * and the lock sums of both indexes. A reader that can still see what the
+ * caller unpublished did its lock increment before its (B) (or (FB) made a
+ * fence by the membarrier (A)) and its dereference after: store buffering
+ * against unpublish, (S)/(A), lock sums, so the lock sums count it. Its unlock
+ * is counted only if it has left (the counting argument above). Equal sums
+ * for both indexes therefore mean that every such reader has left, and (A)
+ * orders its critical section before the caller's frees. No flip is needed:
+ * the flip only gets a busy index drained.
+ *
+ * Why the cookie is right: the ticket is taken after (S) and before (A): a
+ * cookie read before the ticket (t >= cookie - 1) was taken before the sums,
+ * and the sums, after (A), count every reader that could see what that
+ * cookie's taker unpublished before taking it.
+ */
+static bool lockless_gp(struct tps_srcu *s, struct srcu_private *p, unsigned long w)
+{
+	unsigned long t;
+
+	/* A relaxed look first: with readers about, do not waste a ticket and (A). */
+	if (!looks_gone(s, 0) || !looks_gone(s, 1))
+		return false;
+	t = atomic_fetch_add_explicit(&p->gp_start, 1, memory_order_relaxed);
+	if (!no_readers(s, w))
+		return false;
+	gp_complete(p, t);
+	return true;
+}
+
+/* A full grace period of a valid domain. */
+static void srcu_synchronize(struct tps_srcu *s)
+{
+	struct srcu_private *p = updater(s);
+	unsigned long w = ensure_mode(s);
+
+	/*
+	 * (S) full fence: the caller's accesses before the call (its
+	 * unpublish) before the ticket and the sums of lockless_gp().
+	 */
+	tps_smp_mb();
+	if (lockless_gp(s, p, w))
+		return;
+	tps__gpseq_wait(&p->gp, tps__gpseq_snap(&p->gp), srcu_gp, s);
+}
+
+int tps_synchronize_srcu(struct tps_srcu *s)
+{
+	if (!domain_valid(s))
+		return -EINVAL;
+	check_not_in_reader(
+	        s, "synchronize-in-reader",
+	        "tps_synchronize_srcu called inside a read-side critical section of the "
+	        "same domain (it would wait for itself)");
+	srcu_synchronize(s);
+	return 0;
+}
+
+unsigned long tps_get_state_synchronize_srcu(struct tps_srcu *s)
+{
+	if (!check_domain(s, "tps_get_state_synchronize_srcu on a domain that is not "
+	                     "initialized or was cleaned up"))
+		return 0;
+	/*
+	 * (S0) full fence: the caller's accesses before the cookie, as in
+	 * tps__gpseq_snap(); pairs with (S)/(G1) of the grace periods whose
+	 * tickets cover it.
+	 */
+	tps_smp_mb();
+	return atomic_load_explicit(&priv(s)->gp_start, memory_order_relaxed) + 1;
+}
+
+bool tps_poll_state_synchronize_srcu(struct tps_srcu *s, unsigned long cookie)
+{
+	if (!check_domain(s, "tps_poll_state_synchronize_srcu on a domain that is not "
+	                     "initialized or was cleaned up"))
+		return false;
+	/* (P) acquire: pairs with (G4). */
+	return TPS_SEQ_GE(atomic_load_explicit(&priv(s)->gp_done, memory_order_acquire), cookie);
+}
+
+int tps_cond_synchronize_srcu(struct tps_srcu *s, unsigned long cookie)
+{
+	if (!domain_valid(s))
+		return -EINVAL;
+	if (tps_poll_state_synchronize_srcu(s, cookie))
+		return 0;
+	check_not_in_reader(
+	        s, "synchronize-in-reader",
+	        "tps_cond_synchronize_srcu called inside a read-side critical section of "
+	        "the same domain (it would wait for itself)");
+	srcu_synchronize(s);
+	return 0;
+}
+
+/* Queues the poll callback unless it is queued already. */
+static void poll_queue(struct srcu_private *p);
+
+static void poll_cb(struct tps_rcu_head *head)
+{
+	struct srcu_private *p = tps_container_of(head, struct srcu_private, poll_head);
+	unsigned long want;
+
+	atomic_store_explicit(&p->poll_queued, 0, memory_order_relaxed);
+	/*
+	 * (P2) full fence, pairs with (P1): either we see a request made while
+	 * we were queued, or its maker sees the flag clear and queues us.
+	 */
+	tps_smp_mb();
+	want = atomic_load_explicit(&p->poll_want, memory_order_relaxed);
+	if (!TPS_SEQ_GE(atomic_load_explicit(&p->gp_done, memory_order_relaxed), want))
+		poll_queue(p);
+}
+
+static void poll_queue(struct srcu_private *p)
+{
+	int zero = 0;
+
+	if (atomic_compare_exchange_strong_explicit(&p->poll_queued, &zero, 1, memory_order_relaxed,
+	                                            memory_order_relaxed))
+		tps__cb_enqueue(&p->worker, &p->poll_head, poll_cb);
+}
+
+unsigned long tps_start_poll_synchronize_srcu(struct tps_srcu *s)
+{
+	struct srcu_private *p;
+	unsigned long cookie, want;
+
+	cookie = tps_get_state_synchronize_srcu(s);
+	if (!domain_valid(s))
+		return cookie;
+	p = updater(s);
+	want = atomic_load_explicit(&p->poll_want, memory_order_relaxed);
+	while (!TPS_SEQ_GE(want, cookie) &&
+	       !atomic_compare_exchange_weak_explicit(&p->poll_want, &want, cookie,
+	                                              memory_order_relaxed, memory_order_relaxed))
+		;
+	/* (P1) full fence, pairs with (P2) in poll_cb(). */
+	tps_smp_mb();
+	if (!tps_poll_state_synchronize_srcu(s, cookie))
+		poll_queue(p);
+	return cookie;
+}
+
+/* ---- Callbacks. ---- */
+
+static void srcu_wait_gp_for_worker(void *arg)
+{
+	srcu_synchronize(arg);
+}
+
+int tps_call_srcu(struct tps_srcu *s, struct tps_rcu_head *head, tps_rcu_callback_t func)
+{
+	if (!domain_valid(s) || !head || !func)
+		return -EINVAL;
+	return tps__cb_enqueue(&updater(s)->worker, head, func);
+}
+
+int tps_srcu_barrier(struct tps_srcu *s)
+{
+	struct srcu_private *p;
+
+	if (!domain_valid(s))
+		return -EINVAL;
+	p = updater(s);
+	check_not_in_reader(
+	        s, "barrier-in-reader",
+	        "tps_srcu_barrier called inside a read-side critical section of the same "
+	        "domain (its callbacks wait for this reader)");
+	if (tps_unlikely(tps__cb_in_worker(&p->worker)))
+		tps__rule_broken("barrier-in-callback", "tps_srcu_barrier called from a callback "
+		                                        "of the same domain (it would wait for "
+		                                        "itself)");
+	tps__cb_barrier(&p->worker);
+	return 0;
+}
+
+/* ---- Domains. ---- */
+
+static struct tps__srcu_block *alloc_blocks(unsigned int n)
+{
+	struct tps__srcu_block *b;
+	size_t size = (size_t)n * sizeof(*b);
+
+	if (atomic_exchange_explicit(&fail_next_alloc, 0, memory_order_relaxed))
+		return NULL;
+	b = aligned_alloc(TPS__SRCU_BLOCK_SIZE, size);
+	if (b)
+		memset(b, 0, size);
+	return b;
+}
+
+void tps__srcu_fail_next_alloc(void)
+{
+	atomic_store_explicit(&fail_next_alloc, 1, memory_order_relaxed);
+}
+
+int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags)
+{
+	struct tps__srcu_block *blocks;
+	unsigned long requested = 0;
+	unsigned int n;
+
+	if (!s || (flags & ~(TPS_SRCU_FAST | TPS_SRCU_ATOMIC | TPS_SRCU_FENCE)))
+		return -EINVAL;
+	n = tps__percpu_possible();
+	blocks = alloc_blocks(n + 1);
+	if (!blocks)
+		return -ENOMEM;
+	if (flags & TPS_SRCU_FAST)
+		requested |= TPS__SRCU_FAST;
+	if (flags & TPS_SRCU_ATOMIC)
+		requested |= TPS__SRCU_ATOMIC;
+	if (flags & TPS_SRCU_FENCE)
+		requested |= TPS__SRCU_FENCE;
+	memset(s, 0, sizeof(*s));
+	s->blocks = blocks;
+	s->nblocks = n;
+	atomic_store_explicit(&s->state, mode_bits(requested), memory_order_relaxed);
+	pthread_mutex_lock(&domains_lock);
+	setup_private(s, priv(s), true);
+	pthread_mutex_unlock(&domains_lock);
+	atomic_store_explicit(&s->magic, TPS__SRCU_MAGIC, memory_order_release);
+	return 0;
+}
+
+int tps_srcu_init(struct tps_srcu *s)
+{
+	return tps_srcu_init_flags(s, 0);
+}
+
+int tps_srcu_init_fast(struct tps_srcu *s)
+{
+	return tps_srcu_init_flags(s, TPS_SRCU_FAST);
+}
+
+int tps_srcu_cleanup(struct tps_srcu *s)
+{
+	struct srcu_private *p;
+	unsigned long w;
+	bool busy;
+
+	if (!domain_valid(s))
+		return -EINVAL;
+	p = updater(s);
+	w = ensure_mode(s);
+	/*
+	 * A grace period in progress (its mutex held) means a caller of
+	 * synchronize or a callback is still waiting: busy, not a wait, since
+	 * the reader it waits for may be the caller's own. Holding the mutex,
+	 * we look at the callbacks (a callback of s that cleans s up counts as
+	 * pending: it is running) and the readers.
+	 */
+	if (pthread_mutex_trylock(&p->gp.lock) != 0)
+		return -EBUSY;
+	busy = tps__cb_pending(&p->worker) != 0;
+	if (!busy) {
+		/* (S) as in srcu_synchronize(): our accesses before the sums. */
+		tps_smp_mb();
+		busy = !no_readers(s, w);
+	}
+	if (busy) {
+		pthread_mutex_unlock(&p->gp.lock);
+		return -EBUSY;
+	}
+	atomic_store_explicit(&s->magic, SRCU_MAGIC_DEAD, memory_order_relaxed);
+	pthread_mutex_unlock(&p->gp.lock);
+
+	tps__cb_worker_destroy(&p->worker);
+	pthread_mutex_lock(&domains_lock);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		domains = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	atomic_store_explicit(&p->ready, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&domains_lock);
+	pthread_mutex_destroy(&p->gp.lock);
+	if (p->owns_blocks) {
+		free(s->blocks);
+		s->blocks = NULL;
+		s->nblocks = 0;
+	}
+	return 0;
+}
+
+/* ---- fork(). ---- */
+
+void tps__srcu_fork_prepare(void)
+{
+	pthread_mutex_lock(&domains_lock);
+}
+
+void tps__srcu_fork_parent(void)
+{
+	pthread_mutex_unlock(&domains_lock);
+}
+
+/* In the child, no grace period runs and no updater sleeps. */
+void tps__srcu_fork_child(void)
+{
+	struct srcu_private *p;
+
+	pthread_mutex_init(&domains_lock, NULL);
+	for (p = domains; p; p = p->next) {
+		tps__gpseq_fork_child(&p->gp);
+		atomic_store_explicit(&p->domain->waiters, 0, memory_order_relaxed);
+	}
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/unit/test_callbacks.c - tps_call_rcu() and tps_rcu_barrier(): bad
+ * arguments, callbacks waiting for the readers that started before the call,
+ * running on a worker thread outside any reader, in queue order, batched
+ * behind shared grace periods; barriers waiting for every queued callback,
+ * from several queueing threads and for callbacks queued by callbacks.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <tpsync/rcu.h>
+
+static void rcu_lock_step(void)
+{
+	tps_rcu_read_lock();
+}
+
+static void rcu_unlock_step(void)
+{
+	tps_rcu_read_unlock();
+}
+
+/* Grace periods completed between two cookies. */
+static unsigned long gps_between(unsigned long before, unsigned long after)
+{
+	return (after - before) / 2;
+}
+
+struct cb_obj {
+	long seq;
+	struct tps_rcu_head head;
+};
+
+static atomic_long cb_count;
+
+static void count_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_fetch_add(&cb_count, 1);
+}
+
+static void never_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	abort();
+}
+
+static void test_call_rcu_einval(void **state)
+{
+	struct tps_rcu_head head, *sentinel = (struct tps_rcu_head *)&head;
+
+	(void)state;
+	head.next = sentinel;
+	head.func = never_cb;
+	assert_int_equal(tps_call_rcu(NULL, count_cb), -EINVAL);
+	assert_int_equal(tps_call_rcu(NULL, NULL), -EINVAL);
+	assert_int_equal(tps_call_rcu(&head, NULL), -EINVAL);
+	/* Nothing queued, the head untouched. */
+	assert_ptr_equal(head.next, sentinel);
+	assert_ptr_equal(head.func, never_cb);
+	tps_rcu_barrier();
+}
+
+static void test_barrier_with_nothing_queued(void **state)
+{
+	(void)state;
+	tps_rcu_barrier();
+	tps_rcu_barrier();
+}
+
+/* Where and in what state a callback ran. */
+static pthread_t cb_thread;
+static atomic_bool cb_ran;
+static bool cb_in_reader;
+
+static void where_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	cb_thread = pthread_self();
+	cb_in_reader = tps_rcu_read_ongoing();
+	atomic_store(&cb_ran, true);
+}
+
+static void test_callback_on_worker_outside_reader(void **state)
+{
+	struct tps_rcu_head head;
+
+	(void)state;
+	atomic_store(&cb_ran, false);
+	assert_int_equal(tps_call_rcu(&head, where_cb), 0);
+	tps_rcu_barrier();
+	assert_true(atomic_load(&cb_ran));
+	assert_false(pthread_equal(cb_thread, pthread_self()));
+	assert_false(cb_in_reader);
+}
+
+/* Queued inside the caller's own reader: not run before that reader ends. */
+static void test_call_rcu_inside_reader(void **state)
+{
+	struct tps_rcu_head head;
+
+	(void)state;
+	atomic_store(&cb_ran, false);
+	tps_rcu_read_lock();
+	assert_int_equal(tps_call_rcu(&head, where_cb), 0);
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(atomic_load(&cb_ran));
+	tps_rcu_read_unlock();
+	tps_rcu_barrier();
+	assert_true(atomic_load(&cb_ran));
+}
+
+/* A reader in another thread holds back the callback until it leaves. */
+static void test_callback_waits_for_reader(void **state)
+{
+	struct unit_puppet reader;
+	struct tps_rcu_head head;
+
+	(void)state;
+	unit_puppet_start(&reader);
+	atomic_store(&cb_ran, false);
+	unit_puppet_run(&reader, rcu_lock_step);
+	assert_int_equal(tps_call_rcu(&head, where_cb), 0);
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(atomic_load(&cb_ran));
+	unit_puppet_run(&reader, rcu_unlock_step);
+	tps_rcu_barrier();
+	assert_true(atomic_load(&cb_ran));
+	unit_puppet_stop(&reader);
+}
+
+/* Callbacks of one thread run in the order they were queued. */
+#define ORDER_CALLBACKS 1000
+
+static long order_seen[ORDER_CALLBACKS];
+static atomic_long order_next;
+
+static void order_cb(struct tps_rcu_head *head)
+{
+	struct cb_obj *o = tps_container_of(head, struct cb_obj, head);
+	long i = atomic_fetch_add(&order_next, 1);
+
+	if (i < ORDER_CALLBACKS)
+		order_seen[i] = o->seq;
+	free(o);
+}
+
+static void test_callbacks_fifo(void **state)
+{
+	long i;
+
+	(void)state;
+	atomic_store(&order_next, 0);
+	for (i = 0; i < ORDER_CALLBACKS; i++) {
+		struct cb_obj *o = malloc(sizeof(*o));
+
+		assert_non_null(o);
+		o->seq = i;
+		assert_int_equal(tps_call_rcu(&o->head, order_cb), 0);
+	}
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&order_next), ORDER_CALLBACKS);
+	for (i = 0; i < ORDER_CALLBACKS; i++)
+		assert_int_equal(order_seen[i], i);
+}
+
+/*
+ * Batching: callbacks queued while a grace period is held back by a reader
+ * all run behind one or two grace periods, not one each; and none runs
+ * before that reader leaves.
+ */
+#define BATCH_CALLBACKS 1000
+
+static void test_callbacks_batched(void **state)
+{
+	static struct tps_rcu_head heads[BATCH_CALLBACKS];
+	struct unit_puppet reader;
+	unsigned long before, after;
+	int i;
+
+	(void)state;
+	unit_puppet_start(&reader);
+	tps_rcu_barrier();
+	atomic_store(&cb_count, 0);
+	before = tps_get_state_synchronize_rcu();
+	unit_puppet_run(&reader, rcu_lock_step);
+	for (i = 0; i < BATCH_CALLBACKS; i++)
+		assert_int_equal(tps_call_rcu(&heads[i], count_cb), 0);
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(atomic_load(&cb_count), 0);
+	unit_puppet_run(&reader, rcu_unlock_step);
+	tps_rcu_barrier();
+	after = tps_get_state_synchronize_rcu();
+	assert_int_equal(atomic_load(&cb_count), BATCH_CALLBACKS);
+	assert_in_range(gps_between(before, after), 1, 2);
+	unit_puppet_stop(&reader);
+}
+
+/* A barrier waits for callbacks still held back by a reader. */
+static void release_later(void)
+{
+	unit_sleep_ms(UNIT_GRACE_MS);
+	tps_rcu_read_unlock();
+}
+
+static void test_barrier_waits_for_pending(void **state)
+{
+	static struct tps_rcu_head heads[10];
+	struct unit_puppet reader;
+	int i;
+
+	(void)state;
+	unit_puppet_start(&reader);
+	atomic_store(&cb_count, 0);
+	unit_puppet_run(&reader, rcu_lock_step);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(tps_call_rcu(&heads[i], count_cb), 0);
+	unit_puppet_post(&reader, release_later);
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&cb_count), 10);
+	unit_puppet_stop(&reader);
+}
+
+/* Callbacks queued from several threads: one barrier afterwards waits for all. */
+#define PER_THREAD 500
+
+static void *queue_many(void *arg)
+{
+	struct tps_rcu_head *heads = arg;
+	int i;
+
+	for (i = 0; i < PER_THREAD; i++)
+		if (tps_call_rcu(&heads[i], count_cb) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+static void test_barrier_after_many_threads(void **state)
+{
+	static struct tps_rcu_head heads[3][PER_THREAD];
+	pthread_t t[3];
+	int i;
+
+	(void)state;
+	atomic_store(&cb_count, 0);
+	for (i = 0; i < 3; i++)
+		t[i] = unit_thread_start(queue_many, heads[i]);
+	for (i = 0; i < 3; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&cb_count), 3 * PER_THREAD);
+}
+
+/*
+ * Callbacks may queue callbacks (tps_call_rcu never blocks). The barrier
+ * waits for the first generation; the one it queued is queued before the
+ * first barrier returned, so a second barrier waits for it.
+ */
+static struct tps_rcu_head chain_heads[2];
+static atomic_int chain_result = 1;
+
+static void chain_second(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_fetch_add(&cb_count, 1);
+}
+
+static void chain_first(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_store(&chain_result, tps_call_rcu(&chain_heads[1], chain_second));
+	atomic_fetch_add(&cb_count, 1);
+}
+
+static void test_callback_queues_callback(void **state)
+{
+	(void)state;
+	atomic_store(&cb_count, 0);
+	assert_int_equal(tps_call_rcu(&chain_heads[0], chain_first), 0);
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&chain_result), 0);
+	assert_true(atomic_load(&cb_count) >= 1);
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&cb_count), 2);
+}
+
+/* A callback frees its object: the usual use, checked by ASan. */
+struct node {
+	int payload[8];
+	struct tps_rcu_head rcu;
+};
+
+static struct node *live_node;
+
+static void free_node(struct tps_rcu_head *head)
+{
+	free(tps_container_of(head, struct node, rcu));
+	atomic_fetch_add(&cb_count, 1);
+}
+
+static void test_reclaim_with_callbacks(void **state)
+{
+	int i;
+
+	(void)state;
+	atomic_store(&cb_count, 0);
+	for (i = 0; i < 100; i++) {
+		struct node *n = calloc(1, sizeof(*n)), *old;
+
+		assert_non_null(n);
+		n->payload[0] = i;
+		old = tps_rcu_xchg_pointer(&live_node, n);
+		if (old)
+			assert_int_equal(tps_call_rcu(&old->rcu, free_node), 0);
+		tps_rcu_read_lock();
+		assert_int_equal(tps_rcu_dereference(live_node)->payload[0], i);
+		tps_rcu_read_unlock();
+	}
+	free(tps_rcu_xchg_pointer(&live_node, NULL));
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&cb_count), 99);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_call_rcu_einval),
+	        cmocka_unit_test(test_barrier_with_nothing_queued),
+	        cmocka_unit_test(test_callback_on_worker_outside_reader),
+	        cmocka_unit_test(test_call_rcu_inside_reader),
+	        cmocka_unit_test(test_callback_waits_for_reader),
+	        cmocka_unit_test(test_callbacks_fifo),
+	        cmocka_unit_test(test_callbacks_batched),
+	        cmocka_unit_test(test_barrier_waits_for_pending),
+	        cmocka_unit_test(test_barrier_after_many_threads),
+	        cmocka_unit_test(test_callback_queues_callback),
+	        cmocka_unit_test(test_reclaim_with_callbacks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
