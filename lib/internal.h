@@ -38,6 +38,12 @@ void tps__registry_unlock(void);
 extern struct tps_thread *tps__registry_head;
 /* Walks the registry; the registry lock must be held. */
 #define tps__registry_for_each(t) for ((t) = tps__registry_head; (t); (t) = (t)->next)
+/*
+ * No thread registered? A grace period may then return at once: a thread
+ * that registers later takes the registry lock after this check did, so its
+ * readers see everything the caller did before.
+ */
+bool tps__registry_empty(void);
 /* Registry lock held: t leaves the registry; reports its tasks-trace quiescence. */
 void tps__trace_thread_gone(struct tps_thread *t);
 /* Registers the calling thread if it is not registered yet. */
@@ -66,8 +72,10 @@ bool tps__fence_freeze(void);
 
 /* Grace-period sequence: serializes a flavour's grace periods, shares them. */
 struct tps__gpseq {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;      /* held while a grace period runs */
 	_Atomic unsigned long seq; /* even: idle; odd: a grace period runs */
+	_Atomic int changes;       /* futex word: bumped at each mutex release */
+	_Atomic int sleepers;      /* callers asleep on changes */
 };
 #define TPS__GPSEQ_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .seq = 0}
 

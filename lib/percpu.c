@@ -25,13 +25,8 @@ static unsigned int cpu_hint(void)
 {
 #if TPS__HAVE_RSEQ
 	/* cpu_id_start: always a possible CPU, even for an unregistered thread. */
-	if (__rseq_size) {
-		const struct rseq *area =
-		        (const struct rseq *)(void *)((char *)__builtin_thread_pointer() +
-		                                      __rseq_offset);
-
-		return __atomic_load_n(&area->cpu_id_start, __ATOMIC_RELAXED);
-	}
+	if (__rseq_size)
+		return __atomic_load_n(&tps__rseq_area()->cpu_id_start, __ATOMIC_RELAXED);
 #endif
 	/* getcpu in the vDSO; -1 (unsupported) becomes a CPU with no block. */
 	return (unsigned int)sched_getcpu();

@@ -98,6 +98,8 @@ static void wait_for_old_readers(void)
 static void rcu_gp(void *arg)
 {
 	(void)arg;
+	if (tps__registry_empty())
+		return; /* no reader can exist (see tps__registry_empty()) */
 	/*
 	 * (G1) pairs with (R1) in tps_rcu_read_lock() (fallback: (R1f)) and
 	 * with (S0) in tps__gpseq_snap(): the callers' unpublish stores are

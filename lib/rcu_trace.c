@@ -79,10 +79,11 @@ void tps__trace_thread_gone(struct tps_thread *t)
 	report_qs(t);
 }
 
-/* Step 1: flag every registered thread and count it. */
-static void trace_snapshot(void)
+/* Step 1: flag every registered thread and count it; returns the count. */
+static int trace_snapshot(void)
 {
 	struct tps_thread *t;
+	int n = 0;
 
 	atomic_store_explicit(&trace_holdouts, 1, memory_order_relaxed);
 	tps__registry_lock();
@@ -90,8 +91,10 @@ static void trace_snapshot(void)
 		atomic_fetch_add_explicit(&trace_holdouts, 1, memory_order_relaxed);
 		/* (TG0) release: the count above before the flag that lets t drop it. */
 		atomic_store_explicit(&t->trace_need_qs, 1, memory_order_release);
+		n++;
 	}
 	tps__registry_unlock();
+	return n;
 }
 
 /* Step 3: every flagged thread outside a reader is quiescent now. */
@@ -132,8 +135,13 @@ static void wait_for_holdouts(void)
 static void trace_gp(void *arg)
 {
 	(void)arg;
-	if (!TRACE_GP_BROKEN)
-		trace_snapshot();
+	/*
+	 * No thread registered: a thread that registers later takes the
+	 * registry lock after the snapshot did, so its readers see the
+	 * caller's unpublish. Nothing to wait for.
+	 */
+	if (!TRACE_GP_BROKEN && trace_snapshot() == 0)
+		return;
 	/*
 	 * (TG1) membarrier: pairs with (TR1) in tps_rcu_read_lock_trace() and
 	 * (TR3) in tps_rcu_read_unlock_trace() (fallback: (TR1f), (TR3f)), and

@@ -103,6 +103,16 @@ void tps__registry_unlock(void)
 	registry_busy = 0;
 }
 
+bool tps__registry_empty(void)
+{
+	bool empty;
+
+	tps__registry_lock();
+	empty = tps__registry_head == NULL;
+	tps__registry_unlock();
+	return empty;
+}
+
 /* Removes t (the calling thread's record) from the registry. */
 static void unregister_record(struct tps_thread *t)
 {

@@ -636,7 +636,12 @@ static void poll_cb(struct tps_rcu_head *head)
 	struct srcu_private *p = tps_container_of(head, struct srcu_private, poll_head);
 	unsigned long want;
 
-	atomic_store_explicit(&p->poll_queued, 0, memory_order_relaxed);
+	/*
+	 * Release: the worker is done with the head (it read the link before
+	 * calling us) before poll_queue() may queue it again; pairs with the
+	 * acquiring compare-and-swap there.
+	 */
+	atomic_store_explicit(&p->poll_queued, 0, memory_order_release);
 	/*
 	 * (P2) full fence, pairs with (P1): either we see a request made while
 	 * we were queued, or its maker sees the flag clear and queues us.
@@ -651,7 +656,7 @@ static void poll_queue(struct srcu_private *p)
 {
 	int zero = 0;
 
-	if (atomic_compare_exchange_strong_explicit(&p->poll_queued, &zero, 1, memory_order_relaxed,
+	if (atomic_compare_exchange_strong_explicit(&p->poll_queued, &zero, 1, memory_order_acquire,
 	                                            memory_order_relaxed))
 		tps__cb_enqueue(&p->worker, &p->poll_head, poll_cb);
 }

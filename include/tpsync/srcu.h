@@ -169,6 +169,12 @@ static inline _Atomic unsigned long *tps__percpu_slot(_Atomic unsigned long *ctr
 #define TPS__PERCPU_ABORT_ASM ""
 #endif
 
+/* The calling thread's rseq area, which glibc registered. */
+static inline struct rseq *tps__rseq_area(void)
+{
+	return (struct rseq *)(void *)((char *)__builtin_thread_pointer() + __rseq_offset);
+}
+
 /**
  * tps__percpu_inc() - add one to the current CPU's copy of a per-CPU counter
  * (the userspace this_cpu_inc()), with no locked instruction.
@@ -234,9 +240,7 @@ static inline void tps__percpu_inc(_Atomic unsigned long *ctr0, unsigned int nbl
 	return;
 shared:
 	/* A CPU without a block of its own, or a thread without rseq. */
-	__atomic_store_n((unsigned long long *)((char *)__builtin_thread_pointer() + __rseq_offset +
-	                                        offsetof(struct rseq, rseq_cs)),
-	                 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&tps__rseq_area()->rseq_cs, 0, __ATOMIC_RELAXED);
 	atomic_fetch_add_explicit(tps__percpu_slot(ctr0, nblocks), 1, memory_order_seq_cst);
 }
 #endif
@@ -301,7 +305,7 @@ static inline void tps_srcu_read_unlock(struct tps_srcu *s, int idx)
 	tps_smp_mb();
 #if TPS__HAVE_RSEQ
 	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
-	if (tps_likely(!(w & TPS__SRCU_ATOMIC)))
+	if (tps_likely(!(w & (TPS__SRCU_ATOMIC | TPS__SRCU_UNSET))))
 		tps__percpu_inc(&s->blocks->unlock[idx], s->nblocks);
 	else
 #endif
@@ -356,7 +360,7 @@ static inline void tps_srcu_read_unlock_fast(struct tps_srcu *s, int idx)
 	tps_barrier();
 #if TPS__HAVE_RSEQ
 	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
-	if (tps_likely(!(w & (TPS__SRCU_ATOMIC | TPS__SRCU_FENCE))))
+	if (tps_likely(!(w & (TPS__SRCU_ATOMIC | TPS__SRCU_FENCE | TPS__SRCU_UNSET))))
 		tps__percpu_inc(&s->blocks->unlock[idx], s->nblocks);
 	else
 #endif

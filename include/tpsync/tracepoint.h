@@ -225,21 +225,21 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
 	static inline int tps_register_trace_prio_flags_##tp(                                      \
-	        tps__probe_##tp##_t probe, void *data, int prio, unsigned int flags)               \
+	        tps__probe_##tp##_t tps__probe, void *data, int prio, unsigned int flags)          \
 	{                                                                                          \
-		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))probe, data,   \
-		                                     prio, flags);                                 \
+		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
+		                                     data, prio, flags);                           \
 	}                                                                                          \
 	/* Default priority; on a faultable tracepoint the probe may fault. */                     \
-	static inline int tps_register_trace_##tp(tps__probe_##tp##_t probe, void *data)           \
+	static inline int tps_register_trace_##tp(tps__probe_##tp##_t tps__probe, void *data)      \
 	{                                                                                          \
-		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))probe, data,   \
-		                                     TPS_PROBE_PRIO_DEFAULT,                       \
+		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
+		                                     data, TPS_PROBE_PRIO_DEFAULT,                 \
 		                                     (faultable) ? TPS_PROBE_MAY_FAULT : 0u);      \
 	}                                                                                          \
-	static inline int tps_unregister_trace_##tp(tps__probe_##tp##_t probe, void *data)         \
+	static inline int tps_unregister_trace_##tp(tps__probe_##tp##_t tps__probe, void *data)    \
 	{                                                                                          \
-		return tps_tracepoint_probe_unregister(&tps__tp_##tp, (void (*)(void))probe,       \
+		return tps_tracepoint_probe_unregister(&tps__tp_##tp, (void (*)(void))tps__probe,  \
 		                                       data);                                      \
 	}                                                                                          \
 	struct tps__tp_semicolon_##tp
