@@ -138,24 +138,29 @@ static void plot_gp(struct plot_ctx *c, const char *scenario, const char *file, 
 	const char *impls[MAX_SERIES];
 	size_t n = report_distinct(c->f, &q, "impl", impls, MAX_SERIES);
 
+	double lowest = INFINITY;
+
 	if (!n)
 		return;
 	fprintf(c->gp, "$gp_%s << EOD\n", scenario);
 	for (size_t i = 0; i < n; i++) {
 		struct report_query r = {.bench = "gp", .impl = impls[i], .scenario = scenario};
+		double p50 = report_get(c->f, &r, "p50") / 1e3;
 
 		/* In microseconds. */
-		fprintf(c->gp, "\"%s\" %g %g %g %g\n", impls[i], report_get(c->f, &r, "p50") / 1e3,
+		fprintf(c->gp, "\"%s\" %g %g %g %g\n", impls[i], p50,
 		        report_get(c->f, &r, "p90") / 1e3, report_get(c->f, &r, "p99") / 1e3,
 		        report_get(c->f, &r, "max") / 1e3);
+		lowest = fmin(lowest, p50);
 	}
 	fputs("EOD\n", c->gp);
 	add_plot(c, file, title);
+	/* Bars of a log scale start at its bottom: put it well below the shortest. */
 	fprintf(c->gp,
-	        "set logscale y\nset ylabel 'microseconds'\nset style data histogram\n"
-	        "set style histogram clustered gap 1\n"
+	        "set logscale y\nset yrange [%g:*]\nset ylabel 'microseconds'\n"
+	        "set style data histogram\nset style histogram clustered gap 1\n"
 	        "plot for [i=2:5] $gp_%s using i:xtic(1) title word('p50 p90 p99 max', i - 1)\n",
-	        scenario);
+	        lowest > 0 && isfinite(lowest) ? lowest / 4 : 1e-3, scenario);
 	reset(c);
 }
 

@@ -68,17 +68,17 @@ static void rcu_cond_sync(void *domain, unsigned long cookie)
 }
 
 const struct tps_flavor tps_flavor_rcu = {
-	.name = "rcu",
-	.flags = TPS_FLAVOR_REGISTERED_READERS,
-	.read_lock = rcu_lock,
-	.read_unlock = rcu_unlock,
-	.read_ongoing = rcu_ongoing,
-	.synchronize = rcu_sync,
-	.call = rcu_call,
-	.barrier = rcu_barrier,
-	.get_state = rcu_get_state,
-	.poll_state = rcu_poll_state,
-	.cond_synchronize = rcu_cond_sync,
+        .name = "rcu",
+        .flags = TPS_FLAVOR_REGISTERED_READERS,
+        .read_lock = rcu_lock,
+        .read_unlock = rcu_unlock,
+        .read_ongoing = rcu_ongoing,
+        .synchronize = rcu_sync,
+        .call = rcu_call,
+        .barrier = rcu_barrier,
+        .get_state = rcu_get_state,
+        .poll_state = rcu_poll_state,
+        .cond_synchronize = rcu_cond_sync,
 };
 
 static int trace_lock(void *domain)
@@ -138,17 +138,17 @@ static void trace_cond_sync(void *domain, unsigned long cookie)
 }
 
 const struct tps_flavor tps_flavor_trace = {
-	.name = "trace",
-	.flags = TPS_FLAVOR_READERS_MAY_BLOCK | TPS_FLAVOR_REGISTERED_READERS,
-	.read_lock = trace_lock,
-	.read_unlock = trace_unlock,
-	.read_ongoing = trace_ongoing,
-	.synchronize = trace_sync,
-	.call = trace_call,
-	.barrier = trace_barrier,
-	.get_state = trace_get_state,
-	.poll_state = trace_poll_state,
-	.cond_synchronize = trace_cond_sync,
+        .name = "trace",
+        .flags = TPS_FLAVOR_READERS_MAY_BLOCK | TPS_FLAVOR_REGISTERED_READERS,
+        .read_lock = trace_lock,
+        .read_unlock = trace_unlock,
+        .read_ongoing = trace_ongoing,
+        .synchronize = trace_sync,
+        .call = trace_call,
+        .barrier = trace_barrier,
+        .get_state = trace_get_state,
+        .poll_state = trace_poll_state,
+        .cond_synchronize = trace_cond_sync,
 };
 
 /* SRCU and srcu-fast: the domain is a struct tps_srcu *. */
@@ -215,38 +215,38 @@ static void srcu_cond_sync(void *domain, unsigned long cookie)
 }
 
 const struct tps_flavor tps_flavor_srcu = {
-	.name = "srcu",
-	.flags = TPS_FLAVOR_HAS_DOMAINS | TPS_FLAVOR_READERS_MAY_BLOCK,
-	.read_lock = srcu_lock,
-	.read_unlock = srcu_unlock,
-	.read_ongoing = SRCU_ONGOING,
-	.synchronize = srcu_sync,
-	.call = srcu_call,
-	.barrier = srcu_barrier,
-	.get_state = srcu_get_state,
-	.poll_state = srcu_poll_state,
-	.cond_synchronize = srcu_cond_sync,
+        .name = "srcu",
+        .flags = TPS_FLAVOR_HAS_DOMAINS | TPS_FLAVOR_READERS_MAY_BLOCK,
+        .read_lock = srcu_lock,
+        .read_unlock = srcu_unlock,
+        .read_ongoing = SRCU_ONGOING,
+        .synchronize = srcu_sync,
+        .call = srcu_call,
+        .barrier = srcu_barrier,
+        .get_state = srcu_get_state,
+        .poll_state = srcu_poll_state,
+        .cond_synchronize = srcu_cond_sync,
 };
 
 const struct tps_flavor tps_flavor_srcu_fast = {
-	.name = "srcu-fast",
-	.flags = TPS_FLAVOR_HAS_DOMAINS | TPS_FLAVOR_READERS_MAY_BLOCK,
-	.read_lock = srcu_fast_lock,
-	.read_unlock = srcu_fast_unlock,
-	.read_ongoing = SRCU_ONGOING,
-	.synchronize = srcu_sync,
-	.call = srcu_call,
-	.barrier = srcu_barrier,
-	.get_state = srcu_get_state,
-	.poll_state = srcu_poll_state,
-	.cond_synchronize = srcu_cond_sync,
+        .name = "srcu-fast",
+        .flags = TPS_FLAVOR_HAS_DOMAINS | TPS_FLAVOR_READERS_MAY_BLOCK,
+        .read_lock = srcu_fast_lock,
+        .read_unlock = srcu_fast_unlock,
+        .read_ongoing = SRCU_ONGOING,
+        .synchronize = srcu_sync,
+        .call = srcu_call,
+        .barrier = srcu_barrier,
+        .get_state = srcu_get_state,
+        .poll_state = srcu_poll_state,
+        .cond_synchronize = srcu_cond_sync,
 };
 
 static const struct tps_flavor *const flavors[] = {
-	&tps_flavor_rcu,
-	&tps_flavor_srcu,
-	&tps_flavor_srcu_fast,
-	&tps_flavor_trace,
+        &tps_flavor_rcu,
+        &tps_flavor_srcu,
+        &tps_flavor_srcu_fast,
+        &tps_flavor_trace,
 };
 
 const struct tps_flavor *tps_flavor_find(const char *name)

@@ -13,10 +13,10 @@
 
 /* Debug-only checks: compiled in only when TPSYNC_DEBUG. */
 #if TPSYNC_DEBUG
-#define TPS_DEBUG_RULE(cond, rule, detail)                                                       \
-	do {                                                                                     \
-		if (tps_unlikely(cond))                                                          \
-			tps__rule_broken(rule, detail);                                          \
+#define TPS_DEBUG_RULE(cond, rule, detail)                                                         \
+	do {                                                                                       \
+		if (tps_unlikely(cond))                                                            \
+			tps__rule_broken(rule, detail);                                            \
 	} while (0)
 #else
 #define TPS_DEBUG_RULE(cond, rule, detail) ((void)0)
@@ -77,7 +77,10 @@ struct tps__gpseq {
 	_Atomic int changes;       /* futex word: bumped at each mutex release */
 	_Atomic int sleepers;      /* callers asleep on changes */
 };
-#define TPS__GPSEQ_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .seq = 0}
+#define TPS__GPSEQ_INIT                                                                            \
+	{                                                                                          \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .seq = 0                                        \
+	}
 
 /* A cookie (with a full fence first); never blocks. */
 unsigned long tps__gpseq_snap(struct tps__gpseq *g);
@@ -131,11 +134,11 @@ struct tps__cb_worker {
 	struct tps__cb_worker *next_worker; /* global list, for fork() */
 };
 
-#define TPS__CB_WORKER_INIT(w, nm, fn, a)                                                       \
-	{                                                                                        \
-		.name = (nm), .wait_gp = (fn), .arg = (a),                                       \
-		.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,             \
-		.done = PTHREAD_COND_INITIALIZER, .tail = &(w).head,                             \
+#define TPS__CB_WORKER_INIT(w, nm, fn, a)                                                          \
+	{                                                                                          \
+		.name = (nm), .wait_gp = (fn), .arg = (a), .lock = PTHREAD_MUTEX_INITIALIZER,      \
+		.wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER,                \
+		.tail = &(w).head,                                                                 \
 	}
 
 int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func);
@@ -145,7 +148,7 @@ void tps__cb_barrier(struct tps__cb_worker *w);
 bool tps__cb_in_worker(const struct tps__cb_worker *w);
 /* Dynamic workers (SRCU domains): init, then stop (queue must be empty). */
 void tps__cb_worker_init(struct tps__cb_worker *w, const char *name, void (*wait_gp)(void *),
-			 void *arg);
+                         void *arg);
 void tps__cb_worker_destroy(struct tps__cb_worker *w);
 /* Pending callbacks (queued, not yet run). */
 unsigned long tps__cb_pending(struct tps__cb_worker *w);

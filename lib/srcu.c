@@ -597,9 +597,10 @@ unsigned long tps_get_state_synchronize_srcu(struct tps_srcu *s)
 	                     "initialized or was cleaned up"))
 		return 0;
 	/*
-	 * (S0) full fence: the caller's accesses before the cookie, as in
-	 * tps__gpseq_snap(); pairs with (S)/(G1) of the grace periods whose
-	 * tickets cover it.
+	 * (K) full fence: the caller's accesses before the cookie (as (S0) in
+	 * tps__gpseq_snap()); pairs with (A) of the grace periods whose
+	 * tickets cover it: their sums count every reader that could see what
+	 * the caller unpublished before taking the cookie.
 	 */
 	tps_smp_mb();
 	return atomic_load_explicit(&priv(s)->gp_start, memory_order_relaxed) + 1;
@@ -735,6 +736,18 @@ void tps__srcu_fail_next_alloc(void)
 	atomic_store_explicit(&fail_next_alloc, 1, memory_order_relaxed);
 }
 
+/* domains_lock held: is s a live domain (initialized or set up, not cleaned up)? */
+static bool listed(struct tps_srcu *s)
+{
+	struct srcu_private *p;
+
+	for (p = domains; p; p = p->next) {
+		if (p == priv(s))
+			return true;
+	}
+	return false;
+}
+
 int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags)
 {
 	struct tps__srcu_block *blocks;
@@ -743,24 +756,30 @@ int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags)
 
 	if (!s || (flags & ~(TPS_SRCU_FAST | TPS_SRCU_ATOMIC | TPS_SRCU_FENCE)))
 		return -EINVAL;
-	n = tps__percpu_possible();
-	blocks = alloc_blocks(n + 1);
-	if (!blocks)
-		return -ENOMEM;
 	if (flags & TPS_SRCU_FAST)
 		requested |= TPS__SRCU_FAST;
 	if (flags & TPS_SRCU_ATOMIC)
 		requested |= TPS__SRCU_ATOMIC;
 	if (flags & TPS_SRCU_FENCE)
 		requested |= TPS__SRCU_FENCE;
+	n = tps__percpu_possible();
+	blocks = alloc_blocks(n + 1);
+	if (!blocks)
+		return -ENOMEM;
+	pthread_mutex_lock(&domains_lock);
+	/* Only the list tells a live domain from memory that merely looks like one. */
+	if (listed(s)) {
+		pthread_mutex_unlock(&domains_lock);
+		free(blocks);
+		return -EBUSY;
+	}
 	memset(s, 0, sizeof(*s));
 	s->blocks = blocks;
 	s->nblocks = n;
 	atomic_store_explicit(&s->state, mode_bits(requested), memory_order_relaxed);
-	pthread_mutex_lock(&domains_lock);
 	setup_private(s, priv(s), true);
-	pthread_mutex_unlock(&domains_lock);
 	atomic_store_explicit(&s->magic, TPS__SRCU_MAGIC, memory_order_release);
+	pthread_mutex_unlock(&domains_lock);
 	return 0;
 }
 
@@ -785,26 +804,23 @@ int tps_srcu_cleanup(struct tps_srcu *s)
 	p = updater(s);
 	w = ensure_mode(s);
 	/*
-	 * A grace period in progress (its mutex held) means a caller of
-	 * synchronize or a callback is still waiting: busy, not a wait, since
-	 * the reader it waits for may be the caller's own. Holding the mutex,
-	 * we look at the callbacks (a callback of s that cleans s up counts as
-	 * pending: it is running) and the readers.
+	 * Busy: a grace period in progress (odd sequence) or callers waiting
+	 * for one, which cleanup must not wait for (the reader they wait for
+	 * may be our caller's own); pending callbacks (a callback of s that
+	 * cleans s up counts: it is running); readers inside. Calls on s that
+	 * race with its cleanup are the caller's bug, as in the kernel.
 	 */
-	if (pthread_mutex_trylock(&p->gp.lock) != 0)
-		return -EBUSY;
-	busy = tps__cb_pending(&p->worker) != 0;
+	busy = (atomic_load_explicit(&p->gp.seq, memory_order_acquire) & 1) ||
+	       atomic_load_explicit(&p->gp.sleepers, memory_order_relaxed) ||
+	       tps__cb_pending(&p->worker) != 0;
 	if (!busy) {
 		/* (S) as in srcu_synchronize(): our accesses before the sums. */
 		tps_smp_mb();
 		busy = !no_readers(s, w);
 	}
-	if (busy) {
-		pthread_mutex_unlock(&p->gp.lock);
+	if (busy)
 		return -EBUSY;
-	}
 	atomic_store_explicit(&s->magic, SRCU_MAGIC_DEAD, memory_order_relaxed);
-	pthread_mutex_unlock(&p->gp.lock);
 
 	tps__cb_worker_destroy(&p->worker);
 	pthread_mutex_lock(&domains_lock);
@@ -837,14 +853,17 @@ void tps__srcu_fork_parent(void)
 	pthread_mutex_unlock(&domains_lock);
 }
 
-/* In the child, no grace period runs and no updater sleeps. */
+/*
+ * In the child, no grace period runs and no updater sleeps. The forking
+ * thread took domains_lock in the prepare handler and still owns it here.
+ */
 void tps__srcu_fork_child(void)
 {
 	struct srcu_private *p;
 
-	pthread_mutex_init(&domains_lock, NULL);
 	for (p = domains; p; p = p->next) {
 		tps__gpseq_fork_child(&p->gp);
 		atomic_store_explicit(&p->domain->waiters, 0, memory_order_relaxed);
 	}
+	pthread_mutex_unlock(&domains_lock);
 }

@@ -291,11 +291,19 @@ static inline int tps_srcu_read_lock(struct tps_srcu *s)
  */
 static inline void tps_srcu_read_unlock(struct tps_srcu *s, int idx)
 {
-#if TPS__HAVE_RSEQ
+	_Atomic unsigned long *ctr0;
+	unsigned int nblocks;
 	unsigned long w;
-#endif
 
 	TPS__SRCU_DEBUG_UNLOCK(s, idx, false);
+	/*
+	 * The mode, the counter and the block count are loaded before the
+	 * fence, which would otherwise delay them: nothing the critical
+	 * section reads depends on them.
+	 */
+	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
+	ctr0 = &s->blocks->unlock[idx];
+	nblocks = s->nblocks;
 	/*
 	 * (C) full fence: the critical section before the increment below.
 	 * Pairs with (A) in readers_gone(): an updater whose unlock sum counts
@@ -304,12 +312,13 @@ static inline void tps_srcu_read_unlock(struct tps_srcu *s, int idx)
 	 */
 	tps_smp_mb();
 #if TPS__HAVE_RSEQ
-	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
 	if (tps_likely(!(w & (TPS__SRCU_ATOMIC | TPS__SRCU_UNSET))))
-		tps__percpu_inc(&s->blocks->unlock[idx], s->nblocks);
+		tps__percpu_inc(ctr0, nblocks);
 	else
 #endif
-		tps__srcu_inc_slow(s, &s->blocks->unlock[idx]);
+		tps__srcu_inc_slow(s, ctr0);
+	(void)w;
+	(void)nblocks;
 	/*
 	 * (U) the increment above before this load: ordered by membarrier
 	 * (W) in drain() for rseq increments, by the atomic RMW otherwise.
@@ -409,10 +418,13 @@ TPS_EXPORT bool tps_srcu_read_lock_held(struct tps_srcu *s);
  * program can measure both.
  *
  * Allocates one counter block per possible CPU. May block; not
- * async-signal-safe. Initializing a domain that is in use is undefined.
+ * async-signal-safe. A static domain that was never used may be initialized
+ * this way too (it then gets blocks of its own).
  *
- * Return: 0; -EINVAL when s is NULL or flags has an unknown bit; -ENOMEM
- * when the blocks cannot be allocated (nothing is allocated then).
+ * Return: 0; -EINVAL when s is NULL or flags has an unknown bit; -EBUSY when
+ * s is a live domain (initialized, or a static domain in use, and not
+ * cleaned up); -ENOMEM when the blocks cannot be allocated. Nothing is
+ * allocated or changed on failure.
  */
 TPS_EXPORT int tps_srcu_init(struct tps_srcu *s);
 TPS_EXPORT int tps_srcu_init_fast(struct tps_srcu *s);
@@ -469,8 +481,9 @@ TPS_EXPORT int tps_srcu_barrier(struct tps_srcu *s);
 /**
  * tps_get_state_synchronize_srcu() - a cookie for the polled functions
  * below (full barrier first). Never blocks; callable inside readers.
- * Invalid domain: debug builds abort ("srcu-uninitialized"), release builds
- * return a cookie that never completes.
+ * These three functions have no error return: on a domain that is not
+ * initialized, debug builds abort ("srcu-uninitialized"); release builds
+ * return 0 here and false from tps_poll_state_synchronize_srcu().
  */
 TPS_EXPORT unsigned long tps_get_state_synchronize_srcu(struct tps_srcu *s);
 
