@@ -15,7 +15,6 @@
  */
 #include "internal.h"
 
-#include <tpsync/flavor.h>
 #include <tpsync/rcu.h>
 
 /* Mutation build (-DTPSYNC_BROKEN_GP=rcu): grace periods do not wait. */
@@ -109,13 +108,21 @@ static void rcu_gp(void *arg)
 	tps__fence_heavy();
 	if (!RCU_GP_BROKEN) {
 		wait_for_old_readers();
-		/* (G5) the first wait's scans complete before the flip is visible. */
+		/*
+		 * (G5) the first wait's scans complete before the flip is
+		 * visible; pairs with (R1): a reader that copies the new
+		 * phase was not among those the first wait had to see leave.
+		 */
 		tps_smp_mb();
 		atomic_store_explicit(&tps__rcu_gp.ctr,
 		                      atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed) ^
 		                              TPS__RCU_PHASE,
 		                      TPS__MO_RS_RELAXED);
-		/* (G6) the flip is visible before the second wait's scans. */
+		/*
+		 * (G6) the flip is visible before the second wait's scans;
+		 * pairs with (R1) and (G2): a reader that copied the old phase
+		 * before the flip is seen by those scans.
+		 */
 		tps_smp_mb();
 		wait_for_old_readers();
 	}
@@ -202,7 +209,7 @@ void tps__rcu_read_lock_slow(void)
 	                      atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed) |
 	                              TPS__RCU_FALLBACK,
 	                      TPS__MO_RS_RELAXED);
-	/* (R1f) pairs with (G1)/(G3), plain fences in fallback mode. */
+	/* (R1f) pairs with (G1), a plain fence in fallback mode. */
 	tps_smp_mb();
 }
 

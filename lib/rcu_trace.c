@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 
-#include <tpsync/flavor.h>
 #include <tpsync/rcu_trace.h>
 
 #include "internal.h"
@@ -89,7 +88,10 @@ static int trace_snapshot(void)
 	tps__registry_lock();
 	tps__registry_for_each (t) {
 		atomic_fetch_add_explicit(&trace_holdouts, 1, memory_order_relaxed);
-		/* (TG0) release: the count above before the flag that lets t drop it. */
+		/*
+		 * (TG0) release: the count above before the flag that lets t
+		 * drop it; pairs with (TQ1) in report_qs().
+		 */
 		atomic_store_explicit(&t->trace_need_qs, 1, memory_order_release);
 		n++;
 	}
@@ -155,7 +157,14 @@ static void trace_gp(void *arg)
 		drop_holdout();
 		wait_for_holdouts();
 	}
-	/* (TG4) the caller's reclaim after everything the grace period saw. */
+	/*
+	 * (TG4) full fence: the caller's reclaim (the free after we return)
+	 * after every load of the scan and of the holdout count. Pairs with
+	 * (TR2)/(TG2) and (TQ2)/(TG3): those order each holdout's critical
+	 * section before what we saw, and this orders what we saw before the
+	 * free, so no reader that began before the grace period sees the
+	 * free's effects.
+	 */
 	tps_smp_mb();
 }
 
@@ -251,7 +260,7 @@ void tps__trace_read_unlock_slow(void)
 		tps_rcu_read_unlock_trace();
 		return;
 	}
-	/* (TR2f) release, as (TR2). */
+	/* (TR2f) release, as (TR2): pairs with (TG2) in the scan. */
 	atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED | TPS__TRACE_FALLBACK,
 	                      TPS__MO_RS_RELEASE);
 	/* (TR3f) full fence: pairs with (TG1), a plain fence in fallback mode. */

@@ -25,6 +25,8 @@
 
 #include "internal.h"
 
+#include <tpsync/rcu.h>
+
 __thread struct tps_thread tps__self __attribute__((tls_model("initial-exec")));
 
 struct tps_thread *tps__registry_head;
@@ -91,7 +93,13 @@ static void push_pending(struct tps_thread *t)
 void tps__registry_lock(void)
 {
 	registry_busy = 1;
-	tps_barrier(); /* a handler on this thread sees the flag before we block */
+	/*
+	 * (RB1) compiler barrier: the flag is set before we take the mutex, so
+	 * a signal handler on this thread that interrupts us sees it (pairs
+	 * with its check of registry_busy; same thread, so the compiler is
+	 * the only reorderer).
+	 */
+	tps_barrier();
 	pthread_mutex_lock(&registry_mutex);
 	drain_pending();
 }
@@ -99,7 +107,8 @@ void tps__registry_lock(void)
 void tps__registry_unlock(void)
 {
 	pthread_mutex_unlock(&registry_mutex);
-	tps_barrier(); /* ...and until we no longer hold the mutex */
+	/* (RB2) compiler barrier: the flag stays set until the mutex is free, as (RB1). */
+	tps_barrier();
 	registry_busy = 0;
 }
 
@@ -128,6 +137,14 @@ static void unregister_record(struct tps_thread *t)
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
 	t->registered = 0;
 	tps__registry_unlock();
+	/*
+	 * A thread that exits inside a classic reader (a broken rule: debug
+	 * builds abort before this) may be the one a sleeping updater waits
+	 * for; it set our rcu_wake flag under the registry lock, so we see it
+	 * here. Wake it: its rescan no longer finds us.
+	 */
+	if (atomic_load_explicit(&t->rcu_wake, memory_order_relaxed))
+		tps__rcu_wake_updater();
 }
 
 /* pthread key destructor: the thread is exiting. */

@@ -571,7 +571,9 @@ static void srcu_synchronize(struct tps_srcu *s)
 
 	/*
 	 * (S) full fence: the caller's accesses before the call (its
-	 * unpublish) before the ticket and the sums of lockless_gp().
+	 * unpublish) before the ticket and the sums of lockless_gp(). Pairs
+	 * with (B) in tps_srcu_read_lock() ((FB) with membarrier (A) for fast
+	 * readers): a reader whose lock the sums miss sees the unpublish.
 	 */
 	tps_smp_mb();
 	if (lockless_gp(s, p, w))
@@ -814,7 +816,10 @@ int tps_srcu_cleanup(struct tps_srcu *s)
 	       atomic_load_explicit(&p->gp.sleepers, memory_order_relaxed) ||
 	       tps__cb_pending(&p->worker) != 0;
 	if (!busy) {
-		/* (S) as in srcu_synchronize(): our accesses before the sums. */
+		/*
+		 * (S) as in srcu_synchronize(), pairing with (B): our accesses
+		 * before the sums.
+		 */
 		tps_smp_mb();
 		busy = !no_readers(s, w);
 	}

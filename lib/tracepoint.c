@@ -144,7 +144,8 @@ static void set_funcs(struct tps_tracepoint *tp, struct tps_tracepoint_func *f)
 {
 	/*
 	 * (P1) release: the array's entries are written before its address
-	 * is seen; pairs with the consume load in the call site's iterator.
+	 * is seen; pairs with (P1c), the consume load in the call site's
+	 * iterator (tps__tracepoint_funcs()).
 	 */
 	atomic_store_explicit(&tp->funcs, f, memory_order_release);
 }
@@ -162,10 +163,10 @@ static void publish(struct tps_tracepoint *tp, struct tps_tracepoint_func *new, 
 		 * site that sees enabled before the array iterates over the
 		 * empty one: a missed hit, never a bad one. */
 		set_funcs(tp, new);
-		/* (P2) release: the array is published (P1) before the call
-		 * sites are let in; their relaxed load of enabled may still be
-		 * followed by a load of the empty array (a missed hit). */
-		atomic_store_explicit(&tp->enabled, 1, memory_order_release);
+		/* No ordering is needed here: the call site loads enabled
+		 * relaxed, and whichever array its iterator then loads (the
+		 * empty one or new, each published by (P1)) is valid. */
+		atomic_store_explicit(&tp->enabled, 1, memory_order_relaxed);
 	} else if (before == 1 && after == 0) {
 		/* 1->0: close the call sites, then publish the empty array.
 		 * Call sites already past the check iterate over the old array,

@@ -38,16 +38,6 @@
 #define tps_smp_mb() atomic_thread_fence(memory_order_seq_cst)
 #endif
 
-/*
- * Acquire fence after relaxed loads. Not needed (and rejected by
- * ThreadSanitizer) when the read sides are sequentially consistent.
- */
-#if TPSYNC_SEQ_CST_READSIDE
-#define tps_smp_acquire_fence() tps_barrier()
-#else
-#define tps_smp_acquire_fence() atomic_thread_fence(memory_order_acquire)
-#endif
-
 /* Relaxed accesses of C11 atomic lvalues. */
 #define TPS_READ_ONCE(x) atomic_load_explicit(&(x), memory_order_relaxed)
 #define TPS_WRITE_ONCE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)

@@ -65,7 +65,7 @@ static inline void tps_rcu_read_lock(void)
 		                      atomic_load_explicit(gp_ctr, memory_order_relaxed),
 		                      TPS__MO_RS_RELAXED);
 		/*
-		 * (R1) Compiler barrier; membarrier (G1)/(G3) in rcu.c makes it a
+		 * (R1) Compiler barrier; membarrier (G1) in rcu.c makes it a
 		 * full fence when it pairs: either the updater's scan sees the
 		 * word stored above, or this critical section sees every store
 		 * the updater made before its membarrier (the unpublish).

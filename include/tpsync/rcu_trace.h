@@ -70,7 +70,8 @@ static inline void tps_rcu_read_unlock_trace(void)
 	if (tps_likely(n == (TPS__TRACE_REGISTERED | 1))) {
 		/*
 		 * (TR2) release: the critical section is complete before the
-		 * idle word is seen; pairs with the acquire load in the scan.
+		 * idle word is seen; pairs with (TG2), the acquire load in the
+		 * scan of lib/rcu_trace.c.
 		 */
 		atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED, TPS__MO_RS_RELEASE);
 		/*

@@ -28,6 +28,20 @@
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_trace.h>
 
+/*
+ * A probe of the wrong prototype passed to a typed registration function is
+ * an incompatible-pointer-types diagnostic, a constraint violation in C that
+ * gcc 14 and clang 16 reject by default but older compilers only warn about.
+ * Make it an error for them too, from here to the end of the including file:
+ * the diagnostic is reported at the user's call, after this header, so it
+ * cannot be scoped to the header with push/pop.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic error "-Wincompatible-pointer-types"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -152,7 +166,11 @@ static inline void tps__tracepoint_exit(void)
 
 static inline struct tps_tracepoint_func *tps__tracepoint_funcs(struct tps_tracepoint *tp)
 {
-	/* Consume: pairs with the release store that published the array. */
+	/*
+	 * (P1c) consume: the entries are read after the array's address;
+	 * pairs with (P1), the release store that published it (set_funcs()
+	 * in lib/tracepoint.c).
+	 */
 	return atomic_load_explicit(&tp->funcs, memory_order_consume);
 }
 

@@ -1216,7 +1216,7 @@ static void print_summary(double secs)
 /* Every entry point must have been exercised: a run that skipped one tests nothing there. */
 static void check_coverage(void)
 {
-	unsigned long ep[EP_COUNT] = {0}, sections = 0;
+	unsigned long ep[EP_COUNT] = {0}, sections = 0, sleeps = 0, syscalls = 0, handled = 0;
 	unsigned int i, e;
 
 	for (i = 0; i < T.nupdaters; i++) {
@@ -1236,7 +1236,14 @@ static void check_coverage(void)
 		sections = T.readers[i].ctx.st.sections;
 		if (!sections)
 			torture_error("reader %u ran no critical section", i);
+		sleeps += T.readers[i].ctx.st.sleeps;
+		syscalls += T.readers[i].ctx.st.syscalls;
+		handled += T.readers[i].handled;
 	}
+	if (T.cfg.readers_block && (!sleeps || !syscalls))
+		torture_error("no reader slept or made a syscall inside a critical section");
+	if (T.cfg.signal_readers && !handled)
+		torture_error("no signal-handler reader ran");
 	if (T.cfg.churn && !T.churn_threads)
 		torture_error("the churn thread completed no thread");
 }

@@ -257,6 +257,12 @@ int main(void)
 	       "%ld freed after synchronize_unregister, %ld deferred; %ld probes on freed data\n",
 	       atomic_load(&fires), atomic_load(&probe_runs), atomic_load(&registrations),
 	       atomic_load(&freed_sync), atomic_load(&freed_deferred), atomic_load(&poison_seen));
+	/* A run that exercised nothing proves nothing: it fails too. */
+	if (!atomic_load(&probe_runs) || !atomic_load(&freed_sync) ||
+	    !atomic_load(&freed_deferred)) {
+		printf("torture_tracepoint: no probe ran, or no data was freed both ways\n");
+		failed = 1;
+	}
 	if (failed || atomic_load(&errors)) {
 		printf("torture_tracepoint: FAIL\n");
 		return TORTURE_EXIT_FAIL;

@@ -92,7 +92,10 @@ static void test_synchronize_waits_for_reader(void **state)
 	unit_puppet_settle(&updater);
 	unit_sleep_ms(UNIT_GRACE_MS);
 	assert_false(unit_puppet_done(&updater));
+	/* Spin, then sleep: the waiting updater is asleep in the kernel by now. */
+	assert_true(unit_thread_sleeping(updater.tid));
 	unit_puppet_run(&reader, rcu_unlock_step);
+	/* A lost wake-up would hang here (the ctest timeout). */
 	unit_puppet_wait(&updater);
 	unit_puppet_stop(&updater);
 	unit_puppet_stop(&reader);

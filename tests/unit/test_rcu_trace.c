@@ -88,6 +88,8 @@ static void test_synchronize_waits_for_outermost_unlock(void **state)
 	unit_puppet_post(&updater, trace_sync_step);
 	unit_puppet_settle(&updater);
 	assert_false(unit_puppet_done(&updater));
+	/* Spin, then sleep: the waiting updater is asleep in the kernel. */
+	assert_true(unit_thread_sleeping(updater.tid));
 	unit_puppet_run(&reader, trace_unlock_step);
 	unit_sleep_ms(UNIT_GRACE_MS);
 	assert_false(unit_puppet_done(&updater));
