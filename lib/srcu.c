@@ -121,6 +121,21 @@ static unsigned long mode_bits(unsigned long requested)
 	return m;
 }
 
+/*
+ * Opens the inline path of fast readers once the mode is final and is rseq
+ * increments without fences; any other mode keeps fast_cpus at 0, so that
+ * those readers take the slow path. No ordering: a reader that misses the
+ * store takes the slow path, which reads the (final) mode.
+ */
+static void set_fast_cpus(struct tps_srcu *s, unsigned long mode)
+{
+	bool inline_path =
+	        (mode & (TPS__SRCU_FAST | TPS__SRCU_ATOMIC | TPS__SRCU_FENCE | TPS__SRCU_UNSET)) ==
+	        TPS__SRCU_FAST;
+
+	atomic_store_explicit(&s->fast_cpus, inline_path ? s->nblocks : 0, memory_order_relaxed);
+}
+
 /* Chooses the mode of a static domain at its first use; returns the state. */
 static unsigned long ensure_mode(struct tps_srcu *s)
 {
@@ -132,8 +147,10 @@ static unsigned long ensure_mode(struct tps_srcu *s)
 		/* The index bit is the grace periods': keep whatever it is now. */
 		if (atomic_compare_exchange_weak_explicit(
 		            &s->state, &old, (old & TPS__SRCU_IDX) | mode, memory_order_relaxed,
-		            memory_order_relaxed))
+		            memory_order_relaxed)) {
+			set_fast_cpus(s, mode);
 			return (old & TPS__SRCU_IDX) | mode;
+		}
 	}
 	return old;
 }
@@ -753,7 +770,7 @@ static bool listed(struct tps_srcu *s)
 int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags)
 {
 	struct tps__srcu_block *blocks;
-	unsigned long requested = 0;
+	unsigned long requested = 0, mode;
 	unsigned int n;
 
 	if (!s || (flags & ~(TPS_SRCU_FAST | TPS_SRCU_ATOMIC | TPS_SRCU_FENCE)))
@@ -778,7 +795,9 @@ int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags)
 	memset(s, 0, sizeof(*s));
 	s->blocks = blocks;
 	s->nblocks = n;
-	atomic_store_explicit(&s->state, mode_bits(requested), memory_order_relaxed);
+	mode = mode_bits(requested);
+	atomic_store_explicit(&s->state, mode, memory_order_relaxed);
+	set_fast_cpus(s, mode);
 	setup_private(s, priv(s), true);
 	atomic_store_explicit(&s->magic, TPS__SRCU_MAGIC, memory_order_release);
 	pthread_mutex_unlock(&domains_lock);
@@ -838,6 +857,7 @@ int tps_srcu_cleanup(struct tps_srcu *s)
 	atomic_store_explicit(&p->ready, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&domains_lock);
 	pthread_mutex_destroy(&p->gp.lock);
+	atomic_store_explicit(&s->fast_cpus, 0, memory_order_relaxed);
 	if (p->owns_blocks) {
 		free(s->blocks);
 		s->blocks = NULL;

@@ -104,6 +104,13 @@ struct tps_srcu {
 	_Atomic unsigned long state;
 	struct tps__srcu_block *blocks;
 	unsigned int nblocks; /* CPU-owned blocks; blocks[nblocks] is shared */
+	/*
+	 * CPUs whose fast readers take the inline rseq path: nblocks once the
+	 * domain's mode is fast readers with rseq increments and membarrier,
+	 * 0 otherwise (every fast reader then takes the slow path, which
+	 * reads the mode). One bound check stands for the mode test.
+	 */
+	_Atomic unsigned int fast_cpus;
 	/* idx + 1 while an updater sleeps until readers of idx leave, else 0. */
 	_Atomic int waiters;
 	_Atomic unsigned long magic;
@@ -169,6 +176,22 @@ static inline _Atomic unsigned long *tps__percpu_slot(_Atomic unsigned long *ctr
 #define TPS__PERCPU_ABORT_ASM ""
 #endif
 
+/*
+ * After the commit, rseq_cs is cleared in code that may be unloaded (a
+ * shared object, built -fPIC without -fPIE): a thread whose rseq_cs still
+ * points at a descriptor of an unmapped object is killed (SIGSEGV) at its
+ * next preemption, when the kernel reads the descriptor. The executable's
+ * descriptors are never unmapped, so its code leaves rseq_cs set, as the
+ * kernel's rseq selftests do: the kernel clears it at the next preemption
+ * or signal outside the critical section, and every critical section sets
+ * it before it starts.
+ */
+#if defined(__PIC__) && !defined(__PIE__)
+#define TPS__RSEQ_CLEAR_ASM "movq $0, %%fs:%c[cs](%[area])\n\t"
+#else
+#define TPS__RSEQ_CLEAR_ASM ""
+#endif
+
 /* The calling thread's rseq area, which glibc registered. */
 static inline struct rseq *tps__rseq_area(void)
 {
@@ -176,24 +199,26 @@ static inline struct rseq *tps__rseq_area(void)
 }
 
 /**
- * tps__percpu_inc() - add one to the current CPU's copy of a per-CPU counter
- * (the userspace this_cpu_inc()), with no locked instruction.
- * @ctr0:    the counter in block 0 of an array of 128-byte blocks;
- * @nblocks: CPUs 0..nblocks-1 own the blocks 0..nblocks-1; any other CPU, or
- *           a thread without rseq, adds atomically to block nblocks, which
- *           only ever sees atomic increments.
+ * tps__percpu_try_inc() - add one to the current CPU's copy of a per-CPU
+ * counter (the userspace this_cpu_inc()), with no locked instruction, when
+ * the current CPU is below limit.
+ * @ctr0:  the counter in block 0 of an array of 128-byte blocks;
+ * @limit: CPUs 0..limit-1 own the blocks 0..limit-1.
+ *
+ * Return: true when the add was done; false, having added nothing, on a CPU
+ * at or above limit or in a thread without rseq (its cpu_id is -1).
  *
  * An rseq critical section (glibc registered the thread's rseq area; the
  * caller checked __rseq_size): the kernel restarts it at the abort handler if
  * the thread is preempted, migrated or signalled before the add commits, so
  * the add always lands on the block of the CPU that runs it, and only that
- * CPU ever writes that block. rseq_cs is cleared after the commit so that no
- * thread keeps a pointer into code that dlclose() may unmap.
+ * CPU ever writes that block. rseq_cs is cleared after the commit in code
+ * that dlclose() may unmap (TPS__RSEQ_CLEAR_ASM).
  *
  * Async-signal-safe. Only a compiler barrier for ordering (the "memory"
- * clobber); callers add fences. Public for tpsync-bench's srcu-floor row.
+ * clobber); callers add fences.
  */
-static inline void tps__percpu_inc(_Atomic unsigned long *ctr0, unsigned int nblocks)
+static inline bool tps__percpu_try_inc(_Atomic unsigned long *ctr0, unsigned int limit)
 {
 	/* clang-format off */
 	__asm__ goto(
@@ -213,13 +238,13 @@ static inline void tps__percpu_inc(_Atomic unsigned long *ctr0, unsigned int nbl
 		"4:\n\t"
 		"movl %%fs:%c[cpu](%[area]), %%eax\n\t"
 		"cmpl %[n], %%eax\n\t"
-		"jae %l[shared]\n\t"
+		"jae %l[beyond]\n\t"
 		TPS__PERCPU_INJECT_ASM
 		"shlq %[shift], %%rax\n\t"
 		/* Commit: one non-locked add to this CPU's own block. */
 		"addq $1, (%[ctr], %%rax)\n"
 		"5:\n\t"
-		"movq $0, %%fs:%c[cs](%[area])\n\t"
+		TPS__RSEQ_CLEAR_ASM
 		/* Abort handler, preceded by the signature the kernel checks
 		 * (as the operand of a ud1, which disassemblers expect). */
 		".pushsection __rseq_failure, \"ax\"\n\t"
@@ -230,19 +255,36 @@ static inline void tps__percpu_inc(_Atomic unsigned long *ctr0, unsigned int nbl
 		"jmp 2b\n\t"
 		".popsection\n\t"
 		:
-		: [area] "r"(__rseq_offset), [ctr] "r"(ctr0), [n] "r"(nblocks),
+		: [area] "r"(__rseq_offset), [ctr] "r"(ctr0), [n] "r"(limit),
 		  [cs] "i"(offsetof(struct rseq, rseq_cs)),
 		  [cpu] "i"(offsetof(struct rseq, cpu_id)),
 		  [sig] "i"(RSEQ_SIG), [shift] "i"(TPS__SRCU_BLOCK_SHIFT)
 		: "rax", "memory", "cc"
-		: shared);
+		: beyond);
 	/* clang-format on */
-	return;
-shared:
-	/* A CPU without a block of its own, or a thread without rseq. */
+	return true;
+beyond:
 	__atomic_store_n(&tps__rseq_area()->rseq_cs, 0, __ATOMIC_RELAXED);
-	atomic_fetch_add_explicit(tps__percpu_slot(ctr0, nblocks), 1, memory_order_seq_cst);
+	return false;
 }
+
+/**
+ * tps__percpu_inc() - tps__percpu_try_inc() for CPUs 0..nblocks-1; any
+ * other CPU, or a thread without rseq, adds atomically to block nblocks,
+ * which only ever sees atomic increments. Public for tpsync-bench's
+ * srcu-floor row.
+ */
+static inline void tps__percpu_inc(_Atomic unsigned long *ctr0, unsigned int nblocks)
+{
+	if (tps_unlikely(!tps__percpu_try_inc(ctr0, nblocks)))
+		atomic_fetch_add_explicit(tps__percpu_slot(ctr0, nblocks), 1, memory_order_seq_cst);
+}
+
+/* A fast reader's inline increment: false sends it to the slow path. */
+#define TPS__SRCU_FAST_INC(s, ctr0)                                                                \
+	tps__percpu_try_inc((ctr0), atomic_load_explicit(&(s)->fast_cpus, memory_order_relaxed))
+#else
+#define TPS__SRCU_FAST_INC(s, ctr0) false
 #endif
 
 /* ---- Readers. ---- */
@@ -340,11 +382,8 @@ static inline int tps_srcu_read_lock_fast(struct tps_srcu *s)
 	TPS__SRCU_DEBUG_LOCK(s, true);
 	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
 	idx = (int)(w & TPS__SRCU_IDX);
-#if TPS__HAVE_RSEQ
-	if (tps_likely(!(w & (TPS__SRCU_ATOMIC | TPS__SRCU_FENCE | TPS__SRCU_UNSET))))
-		tps__percpu_inc(&s->blocks->lock[idx], s->nblocks);
-	else
-#endif
+	/* fast_cpus is 0 unless the mode is rseq without fences: no mode test. */
+	if (tps_unlikely(!TPS__SRCU_FAST_INC(s, &s->blocks->lock[idx])))
 		tps__srcu_fast_slow(s, &s->blocks->lock[idx], true);
 	/*
 	 * (FB) compiler barrier, made a full fence by the membarrier (A) in
@@ -360,19 +399,10 @@ static inline int tps_srcu_read_lock_fast(struct tps_srcu *s)
  */
 static inline void tps_srcu_read_unlock_fast(struct tps_srcu *s, int idx)
 {
-#if TPS__HAVE_RSEQ
-	unsigned long w;
-#endif
-
 	TPS__SRCU_DEBUG_UNLOCK(s, idx, true);
 	/* (FC) compiler barrier, made a full fence by membarrier (A), as (C). */
 	tps_barrier();
-#if TPS__HAVE_RSEQ
-	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
-	if (tps_likely(!(w & (TPS__SRCU_ATOMIC | TPS__SRCU_FENCE | TPS__SRCU_UNSET))))
-		tps__percpu_inc(&s->blocks->unlock[idx], s->nblocks);
-	else
-#endif
+	if (tps_unlikely(!TPS__SRCU_FAST_INC(s, &s->blocks->unlock[idx])))
 		tps__srcu_fast_slow(s, &s->blocks->unlock[idx], false);
 	/* (U) as in tps_srcu_read_unlock(). */
 	if (tps_unlikely(atomic_load_explicit(&s->waiters, TPS__MO_RS_RELAXED)))

@@ -25,6 +25,7 @@
  */
 #include "unit.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -357,12 +358,47 @@ static void test_rseq_enabled(void **state)
 	assert_int_equal(tps_srcu_cleanup(&s), 0);
 }
 
+/*
+ * A shared object's inline readers leave rseq_cs cleared: after dlclose(),
+ * the kernel would otherwise read a descriptor in unmapped memory at the
+ * thread's next context switch and kill it with SIGSEGV.
+ */
+static void test_dlclose_leaves_nothing_armed(void **state)
+{
+	int (*reader)(struct tps_srcu *);
+	struct tps_srcu s;
+	void *lib;
+	int i;
+
+	(void)state;
+	assert_int_equal(tps_srcu_init_fast(&s), 0);
+	lib = dlopen(SRCU_MODULE_PATH, RTLD_NOW);
+	assert_non_null(lib);
+	*(void **)&reader = dlsym(lib, "srcu_module_read");
+	assert_non_null(reader);
+	assert_in_range(reader(&s), 0, 1);
+	assert_int_equal(dlclose(lib), 0);
+	/* The premise: the object is really gone. */
+	assert_null(dlopen(SRCU_MODULE_PATH, RTLD_NOW | RTLD_NOLOAD));
+	/* Context switches: the kernel looks at rseq_cs on each return. */
+	for (i = 0; i < 20; i++) {
+		unit_sleep_ms(1);
+		sched_yield();
+	}
+	assert_int_equal(tps_synchronize_srcu(&s), 0);
+	assert_int_equal(tps_srcu_cleanup(&s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_rseq_every_cpu), cmocka_unit_test(test_rseq_shared_block),
-	        cmocka_unit_test(test_domain_default), cmocka_unit_test(test_domain_atomic),
-	        cmocka_unit_test(test_domain_static),  cmocka_unit_test(test_rseq_enabled),
+	        cmocka_unit_test(test_rseq_every_cpu),
+	        cmocka_unit_test(test_rseq_shared_block),
+	        cmocka_unit_test(test_domain_default),
+	        cmocka_unit_test(test_domain_atomic),
+	        cmocka_unit_test(test_domain_static),
+	        cmocka_unit_test(test_rseq_enabled),
+	        cmocka_unit_test(test_dlclose_leaves_nothing_armed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
