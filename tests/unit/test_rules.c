@@ -263,14 +263,57 @@ static void *exit_inside_reader_thread(void *arg)
 	return NULL;
 }
 
-/* Release builds: the thread leaves the registry all the same. */
+static atomic_int exit_stage; /* 1: the reader is inside; 2: it may exit */
+
+static void *exit_inside_reader_later(void *arg)
+{
+	(void)arg;
+	tps_rcu_read_lock();
+	atomic_store(&exit_stage, 1);
+	while (atomic_load(&exit_stage) != 2)
+		unit_sleep_ms(1);
+	return NULL;
+}
+
+static atomic_int sync_tid;
+
+static void *synchronize_thread(void *arg)
+{
+	(void)arg;
+	atomic_store(&sync_tid, unit_gettid());
+	tps_synchronize_rcu();
+	return NULL;
+}
+
+/*
+ * Release builds: the thread leaves the registry all the same, and an
+ * updater asleep waiting for it is woken (a hang otherwise: the ctest
+ * timeout).
+ */
 static void exit_in_reader(void *arg)
 {
-	pthread_t t;
+	pthread_t t, u;
+	int i;
 
 	(void)arg;
 	child_check(pthread_create(&t, NULL, exit_inside_reader_thread, NULL) == 0);
 	child_check(pthread_join(t, NULL) == 0);
+	check_still_usable();
+
+	atomic_store(&exit_stage, 0);
+	child_check(pthread_create(&t, NULL, exit_inside_reader_later, NULL) == 0);
+	while (atomic_load(&exit_stage) != 1)
+		unit_sleep_ms(1);
+	child_check(pthread_create(&u, NULL, synchronize_thread, NULL) == 0);
+	while (!atomic_load(&sync_tid))
+		unit_sleep_ms(1);
+	/* Let the updater give up spinning and go to sleep on the futex. */
+	for (i = 0; i < 1000 && !unit_thread_sleeping(atomic_load(&sync_tid)); i++)
+		unit_sleep_ms(1);
+	unit_sleep_ms(20);
+	atomic_store(&exit_stage, 2);
+	child_check(pthread_join(t, NULL) == 0);
+	child_check(pthread_join(u, NULL) == 0);
 	check_still_usable();
 }
 
