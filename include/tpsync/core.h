@@ -77,8 +77,10 @@ TPS_EXPORT int tps_register_thread(void);
  * Optional: a registered thread is unregistered at exit. A later read-side
  * critical section registers it again.
  *
- * Return: 0, or -EBUSY when called inside a read-side critical section of a
- * flavour that registers threads (nothing is changed then).
+ * Return: 0, or -EBUSY (nothing is changed then) when called inside a
+ * read-side critical section of a flavour that registers threads, or from a
+ * signal handler that interrupted this thread while it held the registry
+ * (a grace period's scan, say): call it again outside the handler.
  */
 TPS_EXPORT int tps_unregister_thread(void);
 
