@@ -28,8 +28,9 @@
  *
  * Waiting. The updater spins on relaxed looks at the sums, then arms the
  * domain's waiters word with the index it drains and sleeps on it; a reader
- * whose unlock finds the word armed for its index disarms it and wakes the
- * updater (the first reader of that index to leave, once per arming). The
+ * whose unlock finds the word armed for its index looks at the sums itself
+ * and, when they say the index is drained, disarms the word and wakes the
+ * updater: the last reader of that index to leave (tps__srcu_wake()). The
  * unlock pays one load of a word on the line it reads anyway.
  *
  * Cookies. Each grace period, the lockless ones included, takes a ticket
@@ -183,14 +184,46 @@ void tps__srcu_fast_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0, bool l
 		tps_smp_mb();
 }
 
+/* Wake-ups readers gave sleeping updaters (test hook, see srcu.h). */
+static _Atomic unsigned long reader_wakeups;
+
+static bool looks_gone(struct tps_srcu *s, int idx);
+
+/*
+ * An unlock found the waiters word set: is this the last reader of the index
+ * the updater sleeps on? Only a reader of that index looks, and only the one
+ * that sees it drained wakes the updater.
+ */
 void tps__srcu_wake(struct tps_srcu *s, int idx)
 {
 	int armed = idx + 1;
 
-	/* Only a reader of the index being drained; the first one disarms. */
+	if (atomic_load_explicit(&s->waiters, memory_order_relaxed) != armed)
+		return;
+	/*
+	 * (X) full fence: this reader's unlock increment before the sums.
+	 * The fences of the readers leaving idx are ordered one after another,
+	 * and each follows its own increment: the reader whose (X) comes last
+	 * sees every other leaver's lock and unlock, so when it is the last
+	 * one inside, the index looks drained to it and it wakes the updater.
+	 * A reader that wrongly sees it drained (a lock still on its way) only
+	 * costs the updater a recheck; one that sees readers inside leaves the
+	 * wake-up to them. If the updater armed the word after our load of it
+	 * (a reader that saw it clear), its own check after (W) counts us.
+	 */
+	tps_smp_mb();
+	if (!looks_gone(s, idx))
+		return;
 	if (atomic_compare_exchange_strong_explicit(&s->waiters, &armed, 0, memory_order_relaxed,
-	                                            memory_order_relaxed))
+	                                            memory_order_relaxed)) {
+		atomic_fetch_add_explicit(&reader_wakeups, 1, memory_order_relaxed);
 		tps__futex_wake(&s->waiters, 1);
+	}
+}
+
+unsigned long tps__srcu_reader_wakeups(void)
+{
+	return atomic_load_explicit(&reader_wakeups, memory_order_relaxed);
 }
 
 /* ---- Debug builds: which domains is this thread inside? ---- */

@@ -146,6 +146,8 @@ TPS_EXPORT void tps__srcu_debug_unlock(struct tps_srcu *s, int idx, bool fast);
 TPS_EXPORT void tps__srcu_debug_deref(struct tps_srcu *s);
 /* Test hook (tests/unit): the next domain initialization fails with -ENOMEM. */
 TPS_EXPORT void tps__srcu_fail_next_alloc(void);
+/* Test hook (tests/unit): how many times readers woke a sleeping updater. */
+TPS_EXPORT unsigned long tps__srcu_reader_wakeups(void);
 
 #if TPSYNC_DEBUG
 #define TPS__SRCU_DEBUG_LOCK(s, fast) tps__srcu_debug_lock((s), (fast))

@@ -34,6 +34,9 @@
  * drain of the full grace period. -DNO_RECHECK arms the waiters word and
  * sleeps without checking the counters again: a reader that left just before
  * saw no waiter, and the updater sleeps forever (an invalid end state).
+ * -DCHECK_BEFORE_UNLOCK has a leaving reader look at the sums before its own
+ * unlock is counted: the last reader sees itself inside, wakes nobody, and
+ * the updater sleeps forever.
  */
 
 #define NCPU 2
@@ -51,9 +54,49 @@ bool holds_old[NR];          /* reader r is inside with the old object */
 byte waiters;                /* idx + 1 while the updater sleeps on idx */
 bool sleeping;
 
+/* Sums of the counters of index j, one CPU at a time (each load a step). */
+inline sum_unlocks(j) {
+	u = 0;
+	for (c : 0 .. NCPU - 1) {
+		u = u + unlock_ctr[c * 2 + j]
+	}
+}
+
+inline sum_locks(j) {
+	l = 0;
+	for (c : 0 .. NCPU - 1) {
+		l = l + lock_ctr[c * 2 + j]
+	}
+}
+
+/*
+ * (U): the updater sleeps on our index? Then (X) and tps__srcu_wake(): wake
+ * it only if the sums say the index is drained (the last reader to leave).
+ */
+inline reader_wake() {
+	if
+	:: waiters == i + 1 ->
+		sum_unlocks(i);
+		sum_locks(i);
+		if
+		:: u == l ->
+			atomic {
+				if
+				:: waiters == i + 1 ->
+					waiters = 0;
+					sleeping = 0
+				:: else -> skip
+				fi
+			}
+		:: else -> skip
+		fi
+	:: else -> skip
+	fi
+}
+
 proctype reader(byte r)
 {
-	byte k, i, cpu, p;
+	byte k, i, cpu, p, c, u, l;
 
 	for (k : 1 .. LOOPS) {
 		/* tps_srcu_read_lock(): load the index, then (maybe later) add */
@@ -73,31 +116,14 @@ proctype reader(byte r)
 		fi;
 		/* (C); the critical section is over */
 		holds_old[r] = 0;
+#ifdef CHECK_BEFORE_UNLOCK
+		reader_wake();
 		unlock_ctr[cpu * 2 + i]++;
-		/* (U): wake the updater if it sleeps on our index */
-		atomic {
-			if
-			:: waiters == i + 1 ->
-				waiters = 0;
-				sleeping = 0
-			:: else -> skip
-			fi
-		}
-	}
-}
+#else
+		unlock_ctr[cpu * 2 + i]++;
+		reader_wake();
+#endif
 
-/* Sums of the counters of index j, one CPU at a time (each load a step). */
-inline sum_unlocks(j) {
-	u = 0;
-	for (c : 0 .. NCPU - 1) {
-		u = u + unlock_ctr[c * 2 + j]
-	}
-}
-
-inline sum_locks(j) {
-	l = 0;
-	for (c : 0 .. NCPU - 1) {
-		l = l + lock_ctr[c * 2 + j]
 	}
 }
 

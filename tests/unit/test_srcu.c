@@ -556,6 +556,46 @@ static void test_updater_sleeps_and_wakes(void **state)
 	}
 }
 
+/*
+ * Of several readers the updater waits for, only the last to leave wakes it:
+ * one wake-up, not one per reader.
+ */
+static void test_last_reader_wakes(void **state)
+{
+	size_t k;
+	int i;
+
+	(void)state;
+	for (k = 0; k < NKINDS; k++) {
+		struct unit_puppet readers[3], updater;
+		unsigned long wakeups;
+
+		kind_domain(&kinds[k]);
+		for (i = 0; i < 3; i++) {
+			unit_puppet_start(&readers[i]);
+			unit_puppet_run(&readers[i], step_lock);
+		}
+		unit_puppet_start(&updater);
+		unit_puppet_post(&updater, step_synchronize);
+		unit_puppet_settle(&updater);
+		assert_true(unit_thread_sleeping(updater.tid));
+		wakeups = tps__srcu_reader_wakeups();
+		unit_puppet_run(&readers[0], step_unlock);
+		unit_puppet_run(&readers[1], step_unlock);
+		unit_sleep_ms(UNIT_GRACE_MS);
+		assert_false(unit_puppet_done(&updater));
+		assert_int_equal(tps__srcu_reader_wakeups(), wakeups);
+		unit_puppet_run(&readers[2], step_unlock);
+		unit_puppet_wait(&updater);
+		assert_int_equal(step_rc, 0);
+		assert_int_equal(tps__srcu_reader_wakeups(), wakeups + 1);
+		unit_puppet_stop(&updater);
+		for (i = 0; i < 3; i++)
+			unit_puppet_stop(&readers[i]);
+		kind_done(&kinds[k]);
+	}
+}
+
 /* Readers that come and go do not keep a grace period from ending. */
 static atomic_int churn_stop;
 
@@ -1422,6 +1462,7 @@ int main(void)
 	        cmocka_unit_test(test_unregistered_readers),
 	        cmocka_unit_test(test_synchronize_waits),
 	        cmocka_unit_test(test_updater_sleeps_and_wakes),
+	        cmocka_unit_test(test_last_reader_wakes),
 	        cmocka_unit_test(test_progress_with_busy_readers),
 	        cmocka_unit_test(test_concurrent_updaters),
 	        cmocka_unit_test(test_domains_independent),
