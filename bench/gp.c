@@ -21,14 +21,15 @@
  * rotating order. Every call
  * is a sample; the rows give p50, p90, p99 and max over all samples.
  *
- * Callbacks ("bench":"call"): a repetition queues CALL_BATCH callbacks as
- * fast as it can, then waits with the flavour's barrier. Throughput is
+ * Callbacks ("bench":"call"): a repetition queues callbacks as fast as it
+ * can for CALL_QUEUE_NS (at most CALL_MAX of them), then waits with the
+ * flavour's barrier. Throughput is
  * callbacks per second from the first call to the barrier's return; the
  * latency of a callback is from its call to the moment it runs.
  *
  * Sharing ("bench":"gp-sharing"): SHARING_THREADS threads call synchronize
- * in a loop for one batch; the flavour's polled cookies, which advance by 2
- * per grace period, count the grace periods that ran. The figure is grace
+ * in a loop for one batch; the flavour's polled cookies, which advance by
+ * cookie_step per grace period, count the grace periods that ran. The figure is grace
  * periods per call: 1 means no sharing, 1/SHARING_THREADS full sharing.
  */
 #include <pthread.h>
@@ -42,17 +43,33 @@
 
 #define QUICK_RUNS 15
 #define FULL_RUNS 31
-/* Batch lengths: a grace period with no readers takes microseconds, with a holder up to 1 ms. */
+/*
+ * Batch lengths, within 1-10 ms: a grace period with no readers takes
+ * nanoseconds to microseconds (2 ms, 5 ms with --full, hold thousands of
+ * them); with a 1 ms holder, a batch of 10 ms holds about nine.
+ */
 #define NONE_BATCH_NS 2000000ULL
+#define NONE_FULL_BATCH_NS 5000000ULL
 #define READERS_BATCH_NS 10000000ULL
-/* A batch stops early after this many samples (grace periods of a few microseconds). */
-#define MAX_BATCH_SAMPLES 1000
+/*
+ * A holder batch also ends after this many samples, the number of 1 ms
+ * sections in a batch: a holder preempted between two sections (or still
+ * moving to the flavour) lets grace periods through in nanoseconds, and in
+ * a batch bounded by time alone those would be thousands of samples.
+ */
+#define HOLDER_BATCH_SAMPLES 10
 /* The held critical section of the holder scenario. */
 #define HOLD_NS 1000000ULL
 /* Critical sections a busy reader runs between two looks at what to run. */
 #define BUSY_BURST 64
-/* Callbacks queued per repetition of the call rows. */
-#define CALL_BATCH 2000
+/*
+ * A repetition of the call rows queues callbacks for 1 ms, then waits for
+ * them: 1-2 ms in all where the flavour's callbacks run within a grace
+ * period or two (liburcu's worker adds its own delay). At most CALL_MAX
+ * callbacks (6 ms of queueing at 10 million a second).
+ */
+#define CALL_QUEUE_NS 1000000ULL
+#define CALL_MAX 65536
 #define SHARING_THREADS 4
 #define SHARING_BATCH_NS 10000000ULL
 
@@ -206,18 +223,19 @@ static void gp_batch(struct readers *r, const struct readside_impl *impl, uint64
                      struct bench_samples *out)
 {
 	uint64_t start, t0, t1;
+	unsigned int samples = 0;
 
 	readers_switch(r, impl);
 	start = bench_now_ns();
-	for (unsigned int k = 0; k < MAX_BATCH_SAMPLES; k++) {
+	do {
 		t0 = bench_now_ns();
 		impl->synchronize();
 		t1 = bench_now_ns();
 		if (out)
 			bench_samples_add(out, (double)(t1 - t0));
-		if (t1 - start >= batch_ns)
-			break;
-	}
+		samples++;
+	} while (t1 - start < batch_ns &&
+	         (r->kind != SCENARIO_HOLDER || samples < HOLDER_BATCH_SAMPLES));
 }
 
 static void gp_report(const struct flavours *f, enum scenario kind, unsigned int nreaders,
@@ -247,8 +265,8 @@ static void gp_scenario(const struct flavours *f, enum scenario kind)
 	uint64_t batch_ns = kind == SCENARIO_NONE ? NONE_BATCH_NS : READERS_BATCH_NS;
 	bool pin_updater = kind == SCENARIO_HOLDER && bench_cpu_count() > 1;
 
-	if (f->o->mode == BENCH_FULL)
-		batch_ns *= 2;
+	if (f->o->mode == BENCH_FULL && kind == SCENARIO_NONE)
+		batch_ns = NONE_FULL_BATCH_NS;
 	if (pin_updater && bench_pin_thread(0) != 0)
 		fprintf(stderr, "tpsync-bench: gp: cannot pin the updater\n");
 	readers_start(&r);
@@ -281,24 +299,26 @@ void readside_cb_done(struct readside_cb *cb)
 	*cb->latency_ns = (double)(bench_now_ns() - cb->queued_ns);
 }
 
-/* One repetition: CALL_BATCH callbacks, then the barrier; callbacks per second. */
+/* One repetition: callbacks for CALL_QUEUE_NS, then the barrier; callbacks per second. */
 static double call_batch(const struct readside_impl *impl, struct readside_cb *cbs,
                          struct bench_samples *latency)
 {
-	double *lat = bench_calloc(CALL_BATCH, sizeof(*lat));
+	double *lat = bench_calloc(CALL_MAX, sizeof(*lat));
 	uint64_t t0 = bench_now_ns(), t1;
+	unsigned int n = 0;
 
-	for (unsigned int k = 0; k < CALL_BATCH; k++) {
-		cbs[k].latency_ns = &lat[k];
-		cbs[k].queued_ns = bench_now_ns();
-		impl->call(&cbs[k]);
-	}
+	do {
+		cbs[n].latency_ns = &lat[n];
+		cbs[n].queued_ns = bench_now_ns();
+		impl->call(&cbs[n]);
+		n++;
+	} while (n < CALL_MAX && cbs[n - 1].queued_ns - t0 < CALL_QUEUE_NS);
 	impl->barrier();
 	t1 = bench_now_ns();
-	for (unsigned int k = 0; k < CALL_BATCH; k++)
+	for (unsigned int k = 0; k < n; k++)
 		bench_samples_add(latency, lat[k]);
 	free(lat);
-	return CALL_BATCH * 1e9 / (double)(t1 - t0);
+	return n * 1e9 / (double)(t1 - t0);
 }
 
 static void call_report(const struct flavours *f, const struct readside_impl *impl,
@@ -314,7 +334,7 @@ static void call_report(const struct flavours *f, const struct readside_impl *im
 	       st.max, l.p50, l.p99, l.max);
 	bench_json_row(&j, f->o->json, "call", impl->name, 1, "callbacks/s", &st, f->runs);
 	bench_json_str(&j, "metric", "throughput");
-	bench_json_uint(&j, "batch", CALL_BATCH);
+	bench_json_uint(&j, "queue_ns", CALL_QUEUE_NS);
 	bench_json_end(&j);
 	bench_json_latency(&j, f->o->json, "call", impl->name, 1, &l, f->runs);
 	bench_json_str(&j, "metric", "latency");
@@ -323,11 +343,12 @@ static void call_report(const struct flavours *f, const struct readside_impl *im
 
 static void gp_calls(const struct flavours *f)
 {
-	struct readside_cb *cbs = bench_calloc(CALL_BATCH, sizeof(*cbs));
+	struct readside_cb *cbs = bench_calloc(CALL_MAX, sizeof(*cbs));
 	double *tput = bench_calloc(f->n * f->runs, sizeof(*tput));
 	struct bench_samples *latency = bench_calloc(f->n, sizeof(*latency));
 
-	printf("\ncall_*: %u callbacks per run, then the barrier\n", CALL_BATCH);
+	printf("\ncall_*: callbacks queued for %.0f ms per run, then the barrier\n",
+	       CALL_QUEUE_NS / 1e6);
 	printf("%-16s %12s %12s %12s  %10s %10s %10s\n", "impl", "cb/s median", "min", "max",
 	       "lat p50", "p99", "max");
 	setup_all(f);
@@ -392,9 +413,13 @@ static double sharing_batch(const struct flavours *f, const struct readside_impl
 			fprintf(stderr, "tpsync-bench: gp: cannot start a synchronizer\n");
 			exit(1);
 		}
-	pthread_barrier_wait(&s.go);
-	/* The cookie of the first grace period to start from now on. */
+	/*
+	 * The cookie of the first grace period to start from now on, taken
+	 * before the synchronizers are let go: every call they count is
+	 * covered.
+	 */
 	c0 = impl->get_state();
+	pthread_barrier_wait(&s.go);
 	bench_sleep_ns(SHARING_BATCH_NS);
 	atomic_store(&s.stop, true);
 	for (unsigned int i = 0; i < SHARING_THREADS; i++)
@@ -402,7 +427,7 @@ static double sharing_batch(const struct flavours *f, const struct readside_impl
 	/* Nothing runs any more: the cookie of the next one. */
 	c1 = impl->get_state();
 	pthread_barrier_destroy(&s.go);
-	return s.calls ? (double)(c1 - c0) / 2.0 / (double)s.calls : 0;
+	return s.calls ? (double)(c1 - c0) / impl->cookie_step / (double)s.calls : 0;
 }
 
 static void gp_sharing(const struct flavours *f)
@@ -417,7 +442,7 @@ static void gp_sharing(const struct flavours *f)
 		for (size_t k = 0; k < f->n; k++) {
 			size_t i = (rep + k) % f->n;
 
-			if (f->v[i]->get_state)
+			if (f->v[i]->get_state && f->v[i]->cookie_step)
 				v[i * f->runs + rep] = sharing_batch(f, f->v[i]);
 		}
 	}
@@ -426,7 +451,7 @@ static void gp_sharing(const struct flavours *f)
 		struct bench_stats st;
 		struct bench_json j;
 
-		if (!f->v[i]->get_state)
+		if (!f->v[i]->get_state || !f->v[i]->cookie_step)
 			continue;
 		bench_stats_compute(&v[i * f->runs], f->runs, &st);
 		printf("%-16s %9.3f %9.3f %9.3f\n", f->v[i]->name, st.median, st.min, st.max);

@@ -5,7 +5,7 @@
  *
  *   tpsync-bench SUBCOMMAND [--quick|--full] [--impl a,b,...]
  *                [--threads 1,2,...] [--runs N] [--json FILE]
- *                [--variant a,b,...]
+ *                [--variant a,b,...] [--updater]
  *   tpsync-bench report FILE.jsonl [--out DIR]
  *
  * Exit status: 0 when every measurement ran, 1 when one failed, 2 on a usage
@@ -41,13 +41,14 @@ static void usage(FILE *f)
 {
 	fputs("usage: tpsync-bench SUBCOMMAND [--quick|--full] [--impl a,b,...]\n"
 	      "                    [--threads 1,2,...] [--runs N] [--json FILE]\n"
-	      "                    [--variant a,b,...]\n"
+	      "                    [--variant a,b,...] [--updater]\n"
 	      "       tpsync-bench report FILE.jsonl [--out DIR]\n"
 	      "\nsubcommands:\n",
 	      f);
 	for (size_t i = 0; i < NSUBCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-	fputs("  all        every subcommand above, in this order\n"
+	fputs("  all        every subcommand above, in this order; with --json FILE, then\n"
+	      "             the report of FILE in FILE's directory\n"
 	      "  report     tpsync-bench report FILE.jsonl [--out DIR]: report.md and plots\n"
 	      "\noptions:\n"
 	      "  --quick            short run (the default)\n"
@@ -58,7 +59,8 @@ static void usage(FILE *f)
 	      "  --runs N           timed repetitions per measurement\n"
 	      "  --json FILE        write JSON lines to FILE: a context record, then one\n"
 	      "                     record per measurement\n"
-	      "  --variant LIST     readside variants: base,nested,updater,fallback,resolution\n",
+	      "  --variant LIST     readside variants: base,nested,updater,fallback,resolution\n"
+	      "  --updater          readside with a concurrent updater: --variant updater\n",
 	      f);
 }
 
@@ -228,6 +230,9 @@ static int parse_option(int argc, char **argv, int *i, struct bench_opts *o, con
 			return usage_error("bad --runs value: '%s'", v ? v : "");
 	} else if (is_option(a, "--variant")) {
 		return parse_variants(option_value(argc, argv, i, "--variant"), o);
+	} else if (strcmp(a, "--updater") == 0) {
+		/* The readside rows with a concurrent updater: --variant updater. */
+		return parse_variants("updater", o);
 	} else if (is_option(a, "--json")) {
 		if (!(v = option_value(argc, argv, i, "--json")) || !*v)
 			return usage_error("--json needs a file name");
@@ -331,7 +336,17 @@ int main(int argc, char **argv)
 			status = 1;
 	if (o.json && fclose(o.json) != 0) {
 		fprintf(stderr, "tpsync-bench: writing %s: %s\n", json_path, strerror(errno));
-		status = 1;
+		return 1;
+	}
+	/* `all` ends with the report, beside its JSON lines, from what was measured. */
+	if (all && json_path) {
+		char name[] = "report";
+		char *report_argv[] = {name, (char *)json_path, NULL};
+
+		if (bench_report_main(2, report_argv) != 0)
+			status = 1;
+	} else if (all) {
+		fputs("tpsync-bench: no report without --json FILE\n", stderr);
 	}
 	return status;
 }

@@ -77,8 +77,14 @@ struct readside_impl {
 	 */
 	void (*hold)(uint64_t ns);
 	bool reader_may_block;
-	/* A polled grace-period cookie, advancing by 2 per grace period; NULL: none. */
+	/* A polled grace-period cookie; NULL: none. */
 	unsigned long (*get_state)(void);
+	/*
+	 * How far the cookie advances per grace period: 2 for the classic and
+	 * tasks-trace flavours (a sequence whose low bit says "running"), 1
+	 * for SRCU (a ticket per grace period). Required with get_state.
+	 */
+	unsigned int cookie_step;
 	/* Queue cb behind a grace period; its callback calls readside_cb_done(). NULL: no call_*
 	 * row. */
 	void (*call)(struct readside_cb *cb);

@@ -5,9 +5,9 @@
 # Usage: bench/run.sh [--quick|--full] [other tpsync-bench options]
 #
 # Installs missing Debian packages first (cmake/install-deps.sh bench), then
-# runs `tpsync-bench all` (--quick unless --full is given), writing its JSON
-# lines to bench-results/<date>-<revision>/results.jsonl, and `tpsync-bench
-# report`, which writes report.md, plots.gp and the PNG plots next to them.
+# runs `tpsync-bench all` (--quick unless --full is given), which writes its
+# JSON lines to bench-results/<date>-<revision>/results.jsonl and then
+# report.md, plots.gp and the PNG plots next to them.
 # Options are passed on to tpsync-bench all. Works from any directory.
 set -eu
 
@@ -38,16 +38,16 @@ if rev=$(git rev-parse --short HEAD 2>/dev/null); then
 else
 	rev=norev
 fi
-out="bench-results/$(date +%Y%m%d-%H%M)-$rev"
+out="bench-results/$(date +%Y%m%d-%H%M%S)-$rev"
 mkdir -p "$out"
 
 bench=build/release/bench/tpsync-bench
-# A measurement that could not run makes `all` fail; the report is still
-# written from what was measured, and the status is kept for the end.
+# `all` writes the report beside the JSON lines. A measurement that could
+# not run makes it fail; the report is still written from what was
+# measured, and the status is kept for the end.
 status=0
 # shellcheck disable=SC2086 # $mode is empty or one word
 "$bench" all $mode "$@" --json "$out/results.jsonl" || status=$?
-"$bench" report "$out/results.jsonl" --out "$out"
 
 echo "results: $root/$out/results.jsonl"
 echo "report:  $root/$out/report.md"

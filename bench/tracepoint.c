@@ -33,9 +33,8 @@
 #define FULL_BATCH_NS 5000000.0
 /* The most probes a row attaches. */
 #define MAX_PROBES 16
-/* Register/unregister samples per batch, and the batch's time limit. */
-#define REG_BATCH_SAMPLES 100
-#define REG_BATCH_NS 5000000ULL
+/* A batch of register/unregister samples lasts this long (a sample: 0.1-100 µs). */
+#define REG_BATCH_NS 2000000ULL
 
 /* A tracepoint of each row, its call-site loop and the row. */
 #define BENCH_TRACEPOINT(tp, declare, kind_name, probes)                                           \
@@ -283,8 +282,7 @@ static void latency_batch(const struct tp_row *r, struct bench_samples *out)
 {
 	uint64_t start = bench_now_ns();
 
-	for (unsigned int k = 0; k < REG_BATCH_SAMPLES && bench_now_ns() - start < REG_BATCH_NS;
-	     k++) {
+	while (bench_now_ns() - start < REG_BATCH_NS) {
 		uint64_t t0 = bench_now_ns();
 
 		if (r->attach(&probe_data[0]) != 0) {

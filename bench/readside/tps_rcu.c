@@ -61,6 +61,7 @@ const struct readside_impl readside_tps_rcu = {
         .has_fallback = true,
         .hold = tps_rcu_hold,
         .get_state = tps_get_state_synchronize_rcu,
+        .cookie_step = 2,
         .call = tps_rcu_call,
         .barrier = tps_rcu_barrier,
 };

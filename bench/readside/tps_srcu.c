@@ -82,7 +82,8 @@ static void srcu_cb(struct tps_rcu_head *head)
 		.name = row_name, .init = init_fn, .loop = row##_loop,                             \
 		.loop_nested = row##_loop_nested, .synchronize = row##_synchronize,                \
 		.has_fallback = true, .hold = row##_hold, .reader_may_block = true,                \
-		.get_state = row##_get_state, .call = row##_call, .barrier = row##_barrier,        \
+		.get_state = row##_get_state, .cookie_step = 1, .call = row##_call,                \
+		.barrier = row##_barrier,                                                          \
 	}
 
 static int srcu_init(void)

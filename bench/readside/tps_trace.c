@@ -61,6 +61,7 @@ const struct readside_impl readside_tps_trace = {
         .hold = tps_trace_hold,
         .reader_may_block = true,
         .get_state = tps_get_state_synchronize_rcu_tasks_trace,
+        .cookie_step = 2,
         .call = tps_trace_call,
         .barrier = tps_rcu_barrier_tasks_trace,
 };
