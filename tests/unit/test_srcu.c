@@ -12,7 +12,10 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -637,12 +640,14 @@ static void test_progress_with_busy_readers(void **state)
 static void test_concurrent_updaters(void **state)
 {
 	struct unit_puppet reader, u[3];
+	unsigned long before, after;
 	size_t k;
 	int i;
 
 	(void)state;
 	for (k = 0; k < NKINDS; k++) {
 		kind_domain(&kinds[k]);
+		before = tps_get_state_synchronize_srcu(dom);
 		unit_puppet_start(&reader);
 		unit_puppet_run(&reader, step_lock);
 		for (i = 0; i < 3; i++) {
@@ -656,8 +661,83 @@ static void test_concurrent_updaters(void **state)
 			assert_false(unit_puppet_done(&u[i]));
 		unit_puppet_run(&reader, step_unlock);
 		for (i = 0; i < 3; i++)
+			unit_puppet_wait(&u[i]);
+		/*
+		 * SRCU cookies advance by one per grace period. The first
+		 * caller's grace period began before the others called: they
+		 * share the next one, two in all, not three.
+		 */
+		after = tps_get_state_synchronize_srcu(dom);
+		assert_in_range(after - before, 1, 2);
+		for (i = 0; i < 3; i++)
 			unit_puppet_stop(&u[i]);
 		unit_puppet_stop(&reader);
+		kind_done(&kinds[k]);
+	}
+}
+
+#define FAULT_PAGES 64
+static long fault_page;
+static unsigned char *fault_map;
+static long fault_minflt;
+static unsigned long fault_sum;
+
+static long thread_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+/* Inside a reader of dom: tps_might_fault() (legal here), then real faults. */
+static void step_lock_and_fault(void)
+{
+	long before = thread_faults();
+	int i;
+
+	step_idx = lock(dom);
+	tps_might_fault();
+	for (i = 0; i < FAULT_PAGES; i++)
+		fault_sum += fault_map[(long)i * fault_page];
+	fault_minflt = thread_faults() - before;
+}
+
+/* SRCU readers may take page faults: the grace period simply waits. */
+static void test_reader_takes_page_faults(void **state)
+{
+	char path[] = "/tmp/tpsync-srcu-fault-XXXXXX";
+	size_t k;
+
+	(void)state;
+	fault_page = sysconf(_SC_PAGESIZE);
+	for (k = 0; k < NKINDS; k++) {
+		struct unit_puppet reader, updater;
+		long len = fault_page * FAULT_PAGES;
+		int fd;
+
+		strcpy(path, "/tmp/tpsync-srcu-fault-XXXXXX");
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		unlink(path);
+		assert_int_equal(ftruncate(fd, len), 0);
+		fault_map = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
+		assert_true(fault_map != MAP_FAILED);
+		kind_domain(&kinds[k]);
+		unit_puppet_start(&reader);
+		unit_puppet_start(&updater);
+		unit_puppet_run(&reader, step_lock_and_fault);
+		assert_true(fault_minflt > 0); /* the pages were not there: real faults */
+		unit_puppet_post(&updater, step_synchronize);
+		unit_puppet_settle(&updater);
+		assert_false(unit_puppet_done(&updater));
+		unit_puppet_run(&reader, step_unlock);
+		unit_puppet_wait(&updater);
+		assert_int_equal(step_rc, 0);
+		unit_puppet_stop(&updater);
+		unit_puppet_stop(&reader);
+		munmap(fault_map, (size_t)len);
+		close(fd);
 		kind_done(&kinds[k]);
 	}
 }
@@ -1465,6 +1545,7 @@ int main(void)
 	        cmocka_unit_test(test_last_reader_wakes),
 	        cmocka_unit_test(test_progress_with_busy_readers),
 	        cmocka_unit_test(test_concurrent_updaters),
+	        cmocka_unit_test(test_reader_takes_page_faults),
 	        cmocka_unit_test(test_domains_independent),
 	        cmocka_unit_test(test_signal_handler_reader),
 	        cmocka_unit_test(test_call_errors),
