@@ -220,50 +220,73 @@ static inline struct rseq *tps__rseq_area(void)
  * Async-signal-safe. Only a compiler barrier for ordering (the "memory"
  * clobber); callers add fences.
  */
+/*
+ * The rseq critical section of tps__percpu_try_inc(), with the bound as an
+ * asm operand: a register, or the bound's memory word itself (one cmp with
+ * a memory operand, no separate load). Jumps to the caller's label beyond.
+ */
+/* clang-format off */
+#define TPS__PERCPU_TRY_INC_ASM(ctr0, limit_operand, beyond) \
+	__asm__ goto( \
+		/* The descriptor: version 0, flags 0 (restart on preemption, \
+		 * signal and migration), start, length, abort handler. */ \
+		".pushsection __rseq_cs, \"aw\"\n\t" \
+		".balign 32\n" \
+		"3:\n\t" \
+		".long 0, 0\n\t" \
+		".quad 4f, 5f - 4f, 6f\n\t" \
+		".popsection\n" \
+		/* Arm: this thread's rseq_cs points at the descriptor. */ \
+		"2:\n\t" \
+		"leaq 3b(%%rip), %%rax\n\t" \
+		"movq %%rax, %%fs:%c[cs](%[area])\n" \
+		/* Start: from here to the commit the kernel restarts us at 6. */ \
+		"4:\n\t" \
+		"movl %%fs:%c[cpu](%[area]), %%eax\n\t" \
+		"cmpl %[n], %%eax\n\t" \
+		"jae %l[beyond]\n\t" \
+		TPS__PERCPU_INJECT_ASM \
+		"shlq %[shift], %%rax\n\t" \
+		/* Commit: one non-locked add to this CPU's own block. */ \
+		"addq $1, (%[ctr], %%rax)\n" \
+		"5:\n\t" \
+		TPS__RSEQ_CLEAR_ASM \
+		/* Abort handler, preceded by the signature the kernel checks \
+		 * (as the operand of a ud1, which disassemblers expect). */ \
+		".pushsection __rseq_failure, \"ax\"\n\t" \
+		".byte 0x0f, 0xb9, 0x3d\n\t" \
+		".long %c[sig]\n" \
+		"6:\n\t" \
+		TPS__PERCPU_ABORT_ASM \
+		"jmp 2b\n\t" \
+		".popsection\n\t" \
+		: \
+		: [area] "r"(__rseq_offset), [ctr] "r"(ctr0), [n] limit_operand, \
+		  [cs] "i"(offsetof(struct rseq, rseq_cs)), \
+		  [cpu] "i"(offsetof(struct rseq, cpu_id)), \
+		  [sig] "i"(RSEQ_SIG), [shift] "i"(TPS__SRCU_BLOCK_SHIFT) \
+		: "rax", "memory", "cc" \
+		: beyond)
+/* clang-format on */
+
 static inline bool tps__percpu_try_inc(_Atomic unsigned long *ctr0, unsigned int limit)
 {
-	/* clang-format off */
-	__asm__ goto(
-		/* The descriptor: version 0, flags 0 (restart on preemption,
-		 * signal and migration), start, length, abort handler. */
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n"
-		"3:\n\t"
-		".long 0, 0\n\t"
-		".quad 4f, 5f - 4f, 6f\n\t"
-		".popsection\n"
-		/* Arm: this thread's rseq_cs points at the descriptor. */
-		"2:\n\t"
-		"leaq 3b(%%rip), %%rax\n\t"
-		"movq %%rax, %%fs:%c[cs](%[area])\n"
-		/* Start: from here to the commit the kernel restarts us at 6. */
-		"4:\n\t"
-		"movl %%fs:%c[cpu](%[area]), %%eax\n\t"
-		"cmpl %[n], %%eax\n\t"
-		"jae %l[beyond]\n\t"
-		TPS__PERCPU_INJECT_ASM
-		"shlq %[shift], %%rax\n\t"
-		/* Commit: one non-locked add to this CPU's own block. */
-		"addq $1, (%[ctr], %%rax)\n"
-		"5:\n\t"
-		TPS__RSEQ_CLEAR_ASM
-		/* Abort handler, preceded by the signature the kernel checks
-		 * (as the operand of a ud1, which disassemblers expect). */
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long %c[sig]\n"
-		"6:\n\t"
-		TPS__PERCPU_ABORT_ASM
-		"jmp 2b\n\t"
-		".popsection\n\t"
-		:
-		: [area] "r"(__rseq_offset), [ctr] "r"(ctr0), [n] "r"(limit),
-		  [cs] "i"(offsetof(struct rseq, rseq_cs)),
-		  [cpu] "i"(offsetof(struct rseq, cpu_id)),
-		  [sig] "i"(RSEQ_SIG), [shift] "i"(TPS__SRCU_BLOCK_SHIFT)
-		: "rax", "memory", "cc"
-		: beyond);
-	/* clang-format on */
+	TPS__PERCPU_TRY_INC_ASM(ctr0, "r"(limit), beyond);
+	return true;
+beyond:
+	__atomic_store_n(&tps__rseq_area()->rseq_cs, 0, __ATOMIC_RELAXED);
+	return false;
+}
+
+/*
+ * tps__percpu_try_inc_bound() - tps__percpu_try_inc() with the bound read
+ * from *limit inside the critical section, by the compare itself (a plain
+ * load on x86-64, as a relaxed atomic load is).
+ */
+static inline bool tps__percpu_try_inc_bound(_Atomic unsigned long *ctr0,
+                                             _Atomic unsigned int *limit)
+{
+	TPS__PERCPU_TRY_INC_ASM(ctr0, "m"(*limit), beyond);
 	return true;
 beyond:
 	__atomic_store_n(&tps__rseq_area()->rseq_cs, 0, __ATOMIC_RELAXED);
@@ -283,8 +306,7 @@ static inline void tps__percpu_inc(_Atomic unsigned long *ctr0, unsigned int nbl
 }
 
 /* A fast reader's inline increment: false sends it to the slow path. */
-#define TPS__SRCU_FAST_INC(s, ctr0)                                                                \
-	tps__percpu_try_inc((ctr0), atomic_load_explicit(&(s)->fast_cpus, memory_order_relaxed))
+#define TPS__SRCU_FAST_INC(s, ctr0) tps__percpu_try_inc_bound((ctr0), &(s)->fast_cpus)
 #else
 #define TPS__SRCU_FAST_INC(s, ctr0) false
 #endif
