@@ -9,12 +9,10 @@
 #include "unit.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -180,41 +178,27 @@ static unsigned char *fault_map;
 static long fault_minflt;
 static unsigned long fault_sum;
 
-static long minor_faults(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_THREAD, &ru);
-	return ru.ru_minflt + ru.ru_majflt;
-}
-
 static void faulting_reader_lock_step(void)
 {
-	long before = minor_faults();
+	long before = unit_thread_faults();
 	int i;
 
 	tps_rcu_read_lock_trace();
 	for (i = 0; i < FAULT_PAGES; i++)
 		fault_sum += fault_map[(long)i * fault_page];
-	fault_minflt = minor_faults() - before;
+	fault_minflt = unit_thread_faults() - before;
 }
 
 /* A reader that takes real page faults on a freshly mapped file. */
 static void test_reader_takes_page_faults(void **state)
 {
 	struct unit_puppet reader, updater;
-	char path[] = "/tmp/tpsync-fault-XXXXXX";
-	int fd = mkstemp(path);
 	long len;
 
 	(void)state;
-	assert_true(fd >= 0);
-	unlink(path);
 	fault_page = sysconf(_SC_PAGESIZE);
 	len = fault_page * FAULT_PAGES;
-	assert_int_equal(ftruncate(fd, len), 0);
-	fault_map = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
-	assert_true(fault_map != MAP_FAILED);
+	fault_map = unit_map_fresh_file((size_t)len);
 	unit_puppet_start(&reader);
 	unit_puppet_start(&updater);
 	unit_puppet_run(&reader, faulting_reader_lock_step);
@@ -227,7 +211,6 @@ static void test_reader_takes_page_faults(void **state)
 	unit_puppet_stop(&updater);
 	unit_puppet_stop(&reader);
 	munmap(fault_map, (size_t)len);
-	close(fd);
 }
 
 /* ---- Sharing, polling, callbacks. ---- */

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,14 +125,17 @@ static void step_cond_synchronize(void)
 	step_rc = tps_cond_synchronize_srcu(dom, step_cookie);
 }
 
-/* A reader puppet holds dom; step runs on another puppet and must wait for it. */
-static void expect_held_back(void (*step)(void))
+/*
+ * A reader puppet enters dom with lock_step; step runs on another puppet and
+ * must wait for it.
+ */
+static void expect_held_back_by(void (*lock_step)(void), void (*step)(void))
 {
 	struct unit_puppet reader, updater;
 
 	unit_puppet_start(&reader);
 	unit_puppet_start(&updater);
-	unit_puppet_run(&reader, step_lock);
+	unit_puppet_run(&reader, lock_step);
 	unit_puppet_post(&updater, step);
 	unit_puppet_settle(&updater);
 	unit_sleep_ms(UNIT_GRACE_MS);
@@ -143,6 +145,12 @@ static void expect_held_back(void (*step)(void))
 	assert_int_equal(step_rc, 0);
 	unit_puppet_stop(&updater);
 	unit_puppet_stop(&reader);
+}
+
+/* A reader puppet holds dom; step runs on another puppet and must wait for it. */
+static void expect_held_back(void (*step)(void))
+{
+	expect_held_back_by(step_lock, step);
 }
 
 static atomic_int cb_runs;
@@ -682,62 +690,34 @@ static unsigned char *fault_map;
 static long fault_minflt;
 static unsigned long fault_sum;
 
-static long thread_faults(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_THREAD, &ru);
-	return ru.ru_minflt + ru.ru_majflt;
-}
-
 /* Inside a reader of dom: tps_might_fault() (legal here), then real faults. */
 static void step_lock_and_fault(void)
 {
-	long before = thread_faults();
+	long before = unit_thread_faults();
 	int i;
 
 	step_idx = lock(dom);
 	tps_might_fault();
 	for (i = 0; i < FAULT_PAGES; i++)
 		fault_sum += fault_map[(long)i * fault_page];
-	fault_minflt = thread_faults() - before;
+	fault_minflt = unit_thread_faults() - before;
 }
 
 /* SRCU readers may take page faults: the grace period simply waits. */
 static void test_reader_takes_page_faults(void **state)
 {
-	char path[] = "/tmp/tpsync-srcu-fault-XXXXXX";
 	size_t k;
+	long len;
 
 	(void)state;
 	fault_page = sysconf(_SC_PAGESIZE);
+	len = fault_page * FAULT_PAGES;
 	for (k = 0; k < NKINDS; k++) {
-		struct unit_puppet reader, updater;
-		long len = fault_page * FAULT_PAGES;
-		int fd;
-
-		strcpy(path, "/tmp/tpsync-srcu-fault-XXXXXX");
-		fd = mkstemp(path);
-		assert_true(fd >= 0);
-		unlink(path);
-		assert_int_equal(ftruncate(fd, len), 0);
-		fault_map = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
-		assert_true(fault_map != MAP_FAILED);
+		fault_map = unit_map_fresh_file((size_t)len);
 		kind_domain(&kinds[k]);
-		unit_puppet_start(&reader);
-		unit_puppet_start(&updater);
-		unit_puppet_run(&reader, step_lock_and_fault);
+		expect_held_back_by(step_lock_and_fault, step_synchronize);
 		assert_true(fault_minflt > 0); /* the pages were not there: real faults */
-		unit_puppet_post(&updater, step_synchronize);
-		unit_puppet_settle(&updater);
-		assert_false(unit_puppet_done(&updater));
-		unit_puppet_run(&reader, step_unlock);
-		unit_puppet_wait(&updater);
-		assert_int_equal(step_rc, 0);
-		unit_puppet_stop(&updater);
-		unit_puppet_stop(&reader);
 		munmap(fault_map, (size_t)len);
-		close(fd);
 		kind_done(&kinds[k]);
 	}
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -293,4 +295,27 @@ void unit_expect_rule(void (*fn)(void *), void *arg, const char *rule, bool brok
 		unit_expect_abort(&c, rule);
 	else
 		unit_expect_success(&c);
+}
+
+long unit_thread_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+unsigned char *unit_map_fresh_file(size_t len)
+{
+	char path[] = "/tmp/tpsync-fault-XXXXXX";
+	unsigned char *map;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	assert_true(map != MAP_FAILED);
+	close(fd); /* the mapping keeps the file */
+	return map;
 }

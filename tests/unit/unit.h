@@ -97,6 +97,17 @@ bool unit_thread_sleeping(pid_t tid);
 pthread_t unit_thread_start(void *(*fn)(void *), void *arg);
 void unit_thread_join(pthread_t t);
 
+/* ---- Page faults. ---- */
+
+/* Page faults (minor and major) the calling thread has taken so far. */
+long unit_thread_faults(void);
+/*
+ * A read-only private mapping of a fresh sparse file of len bytes (already
+ * unlinked), none of whose pages is present yet: reading a page faults.
+ * Aborts the test on failure; munmap() it when done.
+ */
+unsigned char *unit_map_fresh_file(size_t len);
+
 /* ---- Forked children. ---- */
 
 /* Seconds after which a child counts as hung: it is killed by SIGALRM. */
