@@ -36,7 +36,8 @@ static _Atomic(struct tps_thread *) pending;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 /* Set while this thread takes, holds or releases registry_mutex. */
-static __thread int registry_busy __attribute__((tls_model("initial-exec")));
+/* Atomic, as C11 asks of objects a signal handler shares; relaxed. */
+static __thread _Atomic int registry_busy __attribute__((tls_model("initial-exec")));
 
 static void link_record(struct tps_thread *t)
 {
@@ -92,7 +93,7 @@ static void push_pending(struct tps_thread *t)
 
 void tps__registry_lock(void)
 {
-	registry_busy = 1;
+	atomic_store_explicit(&registry_busy, 1, memory_order_relaxed);
 	/*
 	 * (RB1) compiler barrier: the flag is set before we take the mutex, so
 	 * a signal handler on this thread that interrupts us sees it (pairs
@@ -109,7 +110,7 @@ void tps__registry_unlock(void)
 	pthread_mutex_unlock(&registry_mutex);
 	/* (RB2) compiler barrier: the flag stays set until the mutex is free, as (RB1). */
 	tps_barrier();
-	registry_busy = 0;
+	atomic_store_explicit(&registry_busy, 0, memory_order_relaxed);
 }
 
 bool tps__registry_empty(void)
@@ -187,7 +188,7 @@ int tps_register_thread(void)
 		atomic_store_explicit(&t->rcu_ctr, idle, memory_order_relaxed);
 		atomic_store_explicit(&t->trace_nesting, idle, memory_order_relaxed);
 		t->registered = 1;
-		if (registry_busy) {
+		if (atomic_load_explicit(&registry_busy, memory_order_relaxed)) {
 			push_pending(t); /* a handler inside our own use of the registry */
 		} else {
 			tps__registry_lock();
@@ -211,7 +212,7 @@ int tps_unregister_thread(void)
 	if ((atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK) ||
 	    (atomic_load_explicit(&t->trace_nesting, memory_order_relaxed) &
 	     TPS__TRACE_NEST_MASK) ||
-	    registry_busy)
+	    atomic_load_explicit(&registry_busy, memory_order_relaxed))
 		return -EBUSY;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

@@ -138,8 +138,11 @@ struct tps_thread {
 	_Atomic int rcu_wake;
 	/* Set by a tasks-trace grace period, cleared by whoever reports first. */
 	_Atomic int trace_need_qs;
-	/* Tracepoint recursion guard (owning thread and its signal handlers). */
-	unsigned int tp_recursion;
+	/*
+	 * Tracepoint recursion guard (owning thread and its signal handlers):
+	 * atomic, as C11 asks of objects a signal handler shares; relaxed.
+	 */
+	_Atomic unsigned int tp_recursion;
 	/* Registry links: protected by the registry lock. */
 	struct tps_thread *next;
 	struct tps_thread *prev;

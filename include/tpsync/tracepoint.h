@@ -143,11 +143,11 @@ TPS_EXPORT void tps__tracepoint_fail_allocs(unsigned int n);
 /* Recursion guard: false (and the hit counted) when already inside a probe. */
 static inline bool tps__tracepoint_enter(void)
 {
-	if (tps_unlikely(tps__self.tp_recursion)) {
+	if (tps_unlikely(atomic_load_explicit(&tps__self.tp_recursion, memory_order_relaxed))) {
 		tps__tracepoint_recursion_drop();
 		return false;
 	}
-	tps__self.tp_recursion = 1;
+	atomic_store_explicit(&tps__self.tp_recursion, 1, memory_order_relaxed);
 	/*
 	 * (TP1) Compiler barrier: the guard is set before any probe runs, as
 	 * seen by a signal handler on this thread (the only other observer);
@@ -161,7 +161,7 @@ static inline void tps__tracepoint_exit(void)
 {
 	/* (TP2) the probes are done before the guard drops; pairs with (TP1). */
 	tps_barrier();
-	tps__self.tp_recursion = 0;
+	atomic_store_explicit(&tps__self.tp_recursion, 0, memory_order_relaxed);
 }
 
 static inline struct tps_tracepoint_func *tps__tracepoint_funcs(struct tps_tracepoint *tp)
