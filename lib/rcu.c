@@ -109,9 +109,9 @@ static void rcu_gp(void *arg)
 	if (!RCU_GP_BROKEN) {
 		wait_for_old_readers();
 		/*
-		 * (G5) the first wait's scans complete before the flip is
-		 * visible; pairs with (R1): a reader that copies the new
-		 * phase was not among those the first wait had to see leave.
+		 * (G5) full fence, for progress, not safety (safety is (G1),
+		 * (G4) and the two waits): the first wait's scans are done
+		 * before the flip is stored. No read-side barrier pairs with it.
 		 */
 		tps_smp_mb();
 		atomic_store_explicit(&tps__rcu_gp.ctr,
@@ -119,9 +119,10 @@ static void rcu_gp(void *arg)
 		                              TPS__RCU_PHASE,
 		                      TPS__MO_RS_RELAXED);
 		/*
-		 * (G6) the flip is visible before the second wait's scans;
-		 * pairs with (R1) and (G2): a reader that copied the old phase
-		 * before the flip is seen by those scans.
+		 * (G6) full fence, for progress: the flip is stored before the
+		 * second wait's scans, so that readers starting from now on
+		 * take the new phase and the second wait does not chase them.
+		 * No read-side barrier pairs with it.
 		 */
 		tps_smp_mb();
 		wait_for_old_readers();

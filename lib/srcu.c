@@ -43,6 +43,7 @@
  * take its mutex.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,11 @@ struct srcu_private {
 	_Atomic unsigned long poll_want;
 	/* gp, worker and the list links are initialized. */
 	_Atomic int ready;
+	/*
+	 * Readers inside tps__srcu_wake() that may still read the counter
+	 * blocks: cleanup waits for none before it frees them.
+	 */
+	_Atomic int wakers;
 	bool owns_blocks;
 	struct tps_srcu *domain;
 	/* Every ready domain, for fork(); under domains_lock. */
@@ -196,29 +202,36 @@ static bool looks_gone(struct tps_srcu *s, int idx);
  */
 void tps__srcu_wake(struct tps_srcu *s, int idx)
 {
+	struct srcu_private *p = priv(s);
 	int armed = idx + 1;
 
-	if (atomic_load_explicit(&s->waiters, memory_order_relaxed) != armed)
-		return;
 	/*
-	 * (X) full fence: this reader's unlock increment before the sums.
-	 * The fences of the readers leaving idx are ordered one after another,
-	 * and each follows its own increment: the reader whose (X) comes last
-	 * sees every other leaver's lock and unlock, so when it is the last
-	 * one inside, the index looks drained to it and it wakes the updater.
-	 * A reader that wrongly sees it drained (a lock still on its way) only
-	 * costs the updater a recheck; one that sees readers inside leaves the
-	 * wake-up to them. If the updater armed the word after our load of it
-	 * (a reader that saw it clear), its own check after (W) counts us.
+	 * (X) full fence (a seq_cst RMW): this reader's unlock increment
+	 * before the sums, and our wakers count before the second look at the
+	 * word. The fences of the readers leaving idx are ordered one after
+	 * another, and each follows its own increment: the reader whose (X)
+	 * comes last sees every other leaver's lock and unlock, so when it is
+	 * the last one inside, the index looks drained to it and it wakes the
+	 * updater. A reader that wrongly sees it drained (a lock still on its
+	 * way) only costs the updater a recheck; one that sees readers inside
+	 * leaves the wake-up to them. If the updater armed the word after our
+	 * load of it (a reader that saw it clear), its own check after (W)
+	 * counts us.
+	 *
+	 * Pairs with (Y) in tps_srcu_cleanup() too: either cleanup sees our
+	 * count and waits before it frees the blocks, or we see the word
+	 * disarmed (the grace period that cleanup follows is over) and leave
+	 * the blocks alone.
 	 */
-	tps_smp_mb();
-	if (!looks_gone(s, idx))
-		return;
-	if (atomic_compare_exchange_strong_explicit(&s->waiters, &armed, 0, memory_order_relaxed,
+	atomic_fetch_add_explicit(&p->wakers, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(&s->waiters, memory_order_relaxed) == armed &&
+	    looks_gone(s, idx) &&
+	    atomic_compare_exchange_strong_explicit(&s->waiters, &armed, 0, memory_order_relaxed,
 	                                            memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&reader_wakeups, 1, memory_order_relaxed);
 		tps__futex_wake(&s->waiters, 1);
 	}
+	atomic_fetch_sub_explicit(&p->wakers, 1, memory_order_release);
 }
 
 unsigned long tps__srcu_reader_wakeups(void)
@@ -819,8 +832,15 @@ int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags)
 	if (!blocks)
 		return -ENOMEM;
 	pthread_mutex_lock(&domains_lock);
-	/* Only the list tells a live domain from memory that merely looks like one. */
-	if (listed(s)) {
+	/*
+	 * Live: on the list (initialized, or a static domain an updater used),
+	 * or a static domain that readers alone used (its magic is set and its
+	 * first reader chose its mode). Other memory that merely looks like a
+	 * domain is not looked at further.
+	 */
+	if (listed(s) ||
+	    (atomic_load_explicit(&s->magic, memory_order_relaxed) == TPS__SRCU_MAGIC &&
+	     !(atomic_load_explicit(&s->state, memory_order_relaxed) & TPS__SRCU_UNSET))) {
 		pthread_mutex_unlock(&domains_lock);
 		free(blocks);
 		return -EBUSY;
@@ -891,6 +911,16 @@ int tps_srcu_cleanup(struct tps_srcu *s)
 	pthread_mutex_unlock(&domains_lock);
 	pthread_mutex_destroy(&p->gp.lock);
 	atomic_store_explicit(&s->fast_cpus, 0, memory_order_relaxed);
+	/*
+	 * (Y) full fence, pairs with (X) in tps__srcu_wake(): the end of the
+	 * grace periods we follow (waiters disarmed) before our look at the
+	 * wakers count. A reader still summing the blocks, woken updater or
+	 * not, is counted there; it is a few loads away from leaving, and
+	 * never blocks.
+	 */
+	tps_smp_mb();
+	while (atomic_load_explicit(&p->wakers, memory_order_acquire))
+		sched_yield();
 	if (p->owns_blocks) {
 		free(s->blocks);
 		s->blocks = NULL;

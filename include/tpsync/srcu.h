@@ -188,10 +188,17 @@ static inline _Atomic unsigned long *tps__percpu_slot(_Atomic unsigned long *ctr
  * or signal outside the critical section, and every critical section sets
  * it before it starts.
  */
-#if defined(__PIC__) && !defined(__PIE__)
-#define TPS__RSEQ_CLEAR_ASM "movq $0, %%fs:%c[cs](%[area])\n\t"
-#else
+/*
+ * "The executable" is known for sure only with gcc: its -fPIE code reads
+ * __rseq_offset (a libc variable) PC-relative, which the linker refuses in a
+ * shared object, and code without -fPIC cannot be linked into one either.
+ * clang's -fPIE code goes through the GOT and links into shared objects, as
+ * does gcc's with -mno-direct-extern-access: those keep the clear.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && (!defined(__PIC__) || defined(__PIE__))
 #define TPS__RSEQ_CLEAR_ASM ""
+#else
+#define TPS__RSEQ_CLEAR_ASM "movq $0, %%fs:%c[cs](%[area])\n\t"
 #endif
 
 /* The calling thread's rseq area, which glibc registered. */

@@ -283,6 +283,7 @@ static void test_cleanup_busy_reader(void **state)
 /* A static domain can be cleaned up (once), then initialized dynamically. */
 TPS_DEFINE_STATIC_SRCU(cleanup_static);
 TPS_DEFINE_STATIC_SRCU_FAST(cleanup_static_fast);
+TPS_DEFINE_STATIC_SRCU(readers_only_static);
 
 static void test_cleanup_static(void **state)
 {
@@ -296,6 +297,11 @@ static void test_cleanup_static(void **state)
 	                          tps_srcu_read_lock_fast(&cleanup_static_fast));
 	assert_int_equal(tps_synchronize_srcu(&cleanup_static_fast), 0);
 	assert_int_equal(tps_srcu_init_fast(&cleanup_static_fast), -EBUSY);
+	/* Used by readers only, one of them still inside: live too. */
+	i = tps_srcu_read_lock(&readers_only_static);
+	assert_int_equal(tps_srcu_init(&readers_only_static), -EBUSY);
+	tps_srcu_read_unlock(&readers_only_static, i);
+	assert_int_equal(tps_synchronize_srcu(&readers_only_static), 0);
 	/* Never used at all. */
 	assert_int_equal(tps_srcu_cleanup(&cleanup_static), 0);
 	assert_int_equal(tps_srcu_cleanup(&cleanup_static), -EINVAL);
