@@ -495,6 +495,12 @@ TPS_EXPORT int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags);
  * tps_srcu_cleanup() - tear a domain down: stop its callback worker, free
  * its blocks. Works for static domains too (nothing to free there).
  *
+ * An unlock reads the struct (its waiters word) just after its count, to
+ * wake an updater that waits: after cleanup, free the memory of s only once
+ * no thread can still be returning from tps_srcu_read_unlock() on it (a
+ * reader thread joined, say). Cleanup itself waits for any reader still
+ * looking at the blocks it frees.
+ *
  * Return: 0; -EBUSY while a reader is inside the domain, callbacks are
  * pending or a grace period is in progress (nothing is changed: the domain
  * keeps working); -EINVAL when s is NULL, not initialized or already cleaned
