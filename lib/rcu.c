@@ -200,6 +200,16 @@ void tps__rcu_read_lock_slow(void)
 	if (!(c & TPS__RCU_REGISTERED)) {
 		tps_register_thread();
 		c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+		/*
+		 * A record marked registered with cleared words exists only
+		 * inside an unregistration, which runs with signals blocked:
+		 * no reader sees it. Were one to, it would go round slow path
+		 * and registration until the stack overflowed; stop instead.
+		 */
+		if (tps_unlikely(!(c & TPS__RCU_REGISTERED)))
+			tps__rule_broken("reader-registration",
+			                 "a classic reader found its thread half-way out of the "
+			                 "registry and could not register it");
 	}
 	if (!(c & TPS__RCU_FALLBACK) || (c & TPS__RCU_NEST_MASK)) {
 		/* Membarrier mode after registering, or nested: the inline path. */

@@ -11,7 +11,11 @@
  * A thread registers on its first read-side critical section (or explicitly)
  * and is unregistered by a pthread key destructor when it exits. Signals are
  * blocked while the calling thread changes its own registration, so that a
- * signal handler that runs a reader cannot interrupt it half-way.
+ * signal handler that runs a reader cannot interrupt it half-way. From the
+ * exit destructor on, they stay blocked until the thread is gone: a handler
+ * that ran a reader after the record left the registry would register it
+ * again, possibly after the last destructor round, leaving in the list a
+ * record whose TLS is about to be freed.
  *
  * A handler may run a thread's first reader while that very thread is using
  * the registry (a grace period's scan, interrupted by the signal): it cannot
@@ -38,6 +42,21 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 /* Set while this thread takes, holds or releases registry_mutex. */
 /* Atomic, as C11 asks of objects a signal handler shares; relaxed. */
 static __thread _Atomic int registry_busy __attribute__((tls_model("initial-exec")));
+
+#if TPSYNC_DEBUG
+/*
+ * Test hook (tests/unit/test_signal.c, debug builds only): runs in the
+ * unregistration of a thread, between its words being cleared and its record
+ * being marked unregistered, the instant a signal handler must never see.
+ */
+static void (*_Atomic unregister_hook)(void);
+
+TPS_EXPORT void tps__registry_set_unregister_hook(void (*hook)(void));
+void tps__registry_set_unregister_hook(void (*hook)(void))
+{
+	atomic_store_explicit(&unregister_hook, hook, memory_order_relaxed);
+}
+#endif
 
 static void link_record(struct tps_thread *t)
 {
@@ -132,10 +151,20 @@ static void unregister_record(struct tps_thread *t)
 	tps__trace_thread_gone(t);
 	/*
 	 * Zero words mean "unregistered": the next reader takes the slow path
-	 * and registers again. No grace period looks at t any more.
+	 * and registers again. No grace period looks at t any more. Signals
+	 * are blocked: no handler sees the words cleared while `registered`
+	 * still says 1.
 	 */
 	atomic_store_explicit(&t->rcu_ctr, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
+#if TPSYNC_DEBUG
+	{
+		void (*hook)(void) = atomic_load_explicit(&unregister_hook, memory_order_relaxed);
+
+		if (hook)
+			hook();
+	}
+#endif
 	t->registered = 0;
 	tps__registry_unlock();
 	/*
@@ -148,11 +177,28 @@ static void unregister_record(struct tps_thread *t)
 		tps__rcu_wake_updater();
 }
 
-/* pthread key destructor: the thread is exiting. */
+/*
+ * pthread key destructor: the thread is exiting. It runs for every thread
+ * that ever registered (an explicit unregistration leaves the key set), and
+ * possibly again in a later destructor round if a destructor of another key
+ * ran a reader after this one.
+ */
 static void thread_exit(void *arg)
 {
 	struct tps_thread *t = arg;
+	sigset_t all;
 
+	/*
+	 * Block every signal for the rest of the thread's life (the mask is
+	 * never restored; glibc blocks them itself a little later, after the
+	 * destructors). A handler that ran a reader from now on would find
+	 * the record half-way out of the registry, or register it again when
+	 * no destructor round is left to remove it. A signal sent to this
+	 * thread from now on stays pending and is discarded with it; one sent
+	 * to the process goes to another thread.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	TPS_DEBUG_RULE(atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK,
 	               "exit-in-reader",
 	               "thread exits inside a classic read-side critical section");
@@ -216,10 +262,12 @@ int tps_unregister_thread(void)
 		return -EBUSY;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (t->registered) {
+	/*
+	 * The key stays set: the exit destructor still runs and blocks the
+	 * thread's signals before a handler could register it again too late.
+	 */
+	if (t->registered)
 		unregister_record(t);
-		pthread_setspecific(exit_key, NULL);
-	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }

@@ -67,6 +67,13 @@ typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
  * Idempotent. May block briefly (takes the registry lock); async-signal-safe
  * on glibc (signals are blocked while the registry is changed).
  *
+ * Signal handlers may run readers at any instant of a registered thread's
+ * life: from the thread's exit destructor on, its signals stay blocked (a
+ * signal sent to it then is discarded with it). A thread whose very first
+ * reader may run in a handler while the thread exits should register up
+ * front: a handler that registers it after its last key destructor would
+ * leave it in the registry.
+ *
  * Return: 0.
  */
 TPS_EXPORT int tps_register_thread(void);

@@ -11,14 +11,23 @@
  * end too early. The handler also checks tps_rcu_read_ongoing() against what
  * the interrupted thread was doing, and that it leaves the nesting as it
  * found it.
+ *
+ * Thread exit: handlers that take classic and tasks-trace readers must work
+ * (or not run) at every instant of an exiting thread's life, its
+ * unregistration included, while grace periods of both flavours run.
  */
 #include "unit.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
 
 /* Objects recycled by the updater: one live, the others retired. */
 #define POOL 4
@@ -317,9 +326,235 @@ static void test_first_reader_in_handler(void **state)
 	unit_expect_success(&child);
 }
 
+/* ---- Signals while a thread exits. ---- */
+
+static atomic_long exit_handled;
+
+/* Classic and tasks-trace readers, nested, as a sampling profiler's handler might. */
+static void exit_handler(int sig)
+{
+	int saved_errno = errno;
+
+	(void)sig;
+	tps_rcu_read_lock();
+	tps_rcu_read_lock_trace();
+	tps_rcu_read_lock();
+	if (!tps_rcu_read_ongoing() || !tps_rcu_read_lock_trace_held())
+		atomic_fetch_add(&errors_ongoing, 1);
+	tps_rcu_read_unlock();
+	tps_rcu_read_unlock_trace();
+	tps_rcu_read_unlock();
+	atomic_fetch_add(&exit_handled, 1);
+	errno = saved_errno;
+}
+
+static void install_exit_handler(void)
+{
+	struct sigaction sa = {.sa_handler = exit_handler};
+
+	sigemptyset(&sa.sa_mask);
+	child_check(sigaction(SIGUSR1, &sa, NULL) == 0);
+}
+
+/* A thread that registers through both flavours' readers, then exits. */
+static void *short_lived_reader(void *arg)
+{
+	_Atomic pid_t *tid = arg;
+
+	tps_rcu_read_lock();
+	tps_rcu_read_unlock();
+	tps_rcu_read_lock_trace();
+	tps_rcu_read_unlock_trace();
+	if (tid) {
+		long seen = atomic_load(&exit_handled);
+		int spins;
+
+		atomic_store(tid, unit_gettid());
+		/* Take a signal or two while alive, then exit under fire. */
+		for (spins = 0; spins < 2000 && atomic_load(&exit_handled) == seen; spins++)
+			sched_yield();
+	}
+	return NULL;
+}
+
+/* Grace periods of both flavours, all the time. */
+static atomic_bool exit_gp_stop;
+static atomic_long exit_gps;
+
+static void *exit_gp_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&exit_gp_stop)) {
+		tps_synchronize_rcu();
+		tps_synchronize_rcu_tasks_trace();
+		atomic_fetch_add(&exit_gps, 1);
+		sched_yield();
+	}
+	return NULL;
+}
+
+#if TPSYNC_DEBUG
+/* The library's test hook: runs between the words' clearing and `registered`'s. */
+void tps__registry_set_unregister_hook(void (*hook)(void));
+
+static atomic_int hook_runs;
+
+static void signal_self_hook(void)
+{
+	atomic_fetch_add(&hook_runs, 1);
+	pthread_kill(pthread_self(), SIGUSR1);
+}
+
+/* Threads that exit; exit threads that unregister first; all hit in the window. */
+#define WINDOW_THREADS 8
+
+static void *unregister_then_exit(void *arg)
+{
+	(void)arg;
+	short_lived_reader(NULL);
+	child_check(tps_unregister_thread() == 0);
+	/* The signal the hook sent ran after unregistration: it registered us again. */
+	child_check(tps_thread_registered());
+	return NULL;
+}
+
+static void unregistration_window_child(void *arg)
+{
+	pthread_t t, gp;
+	int i;
+
+	(void)arg;
+	install_exit_handler();
+	child_check(pthread_create(&gp, NULL, exit_gp_thread, NULL) == 0);
+	tps__registry_set_unregister_hook(signal_self_hook);
+	for (i = 0; i < WINDOW_THREADS; i++) {
+		child_check(pthread_create(&t, NULL, short_lived_reader, NULL) == 0);
+		child_check(pthread_join(t, NULL) == 0);
+	}
+	for (i = 0; i < WINDOW_THREADS; i++) {
+		child_check(pthread_create(&t, NULL, unregister_then_exit, NULL) == 0);
+		child_check(pthread_join(t, NULL) == 0);
+	}
+	tps__registry_set_unregister_hook(NULL);
+	atomic_store(&exit_gp_stop, true);
+	child_check(pthread_join(gp, NULL) == 0);
+	/* Each exit and each explicit unregistration ran the hook at least once. */
+	child_check(atomic_load(&hook_runs) >= 3 * WINDOW_THREADS);
+	child_check(atomic_load(&errors_ongoing) == 0);
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+}
+#endif
+
+/*
+ * Deterministically: a signal raised inside the unregistration of an exiting
+ * thread, between its words being cleared and its record being marked
+ * unregistered (a debug-build hook). The handler must not run there: it
+ * would find an unregistered word on a registered thread and loop through
+ * registration until the stack overflowed. In a child, so that a crash or
+ * a hang is a failed check.
+ */
+static void test_signal_in_unregistration(void **state)
+{
+	(void)state;
+#if TPSYNC_DEBUG
+	struct unit_child child;
+
+	unit_run_child(unregistration_window_child, NULL, &child);
+	unit_expect_success(&child);
+#else
+	skip();
+#endif
+}
+
+/* Threads to run through exit under fire, and the time the run may take at most. */
+#define STORM_THREADS 3000
+#define STORM_MAX_MS 4000
+
+static _Atomic pid_t storm_target;
+static atomic_bool storm_stop;
+static atomic_long storm_sent;
+
+/* Fires at the thread that is exiting now, as fast as it can. */
+static void *storm_signaller(void *arg)
+{
+	pid_t pid = getpid();
+
+	(void)arg;
+	while (!atomic_load(&storm_stop)) {
+		pid_t tid = atomic_load(&storm_target);
+
+		/* A thread already gone (ESRCH), or one that reused its id, is fine. */
+		if (tid && syscall(SYS_tgkill, pid, tid, SIGUSR1) == 0)
+			atomic_fetch_add(&storm_sent, 1);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void exit_storm_child(void *arg)
+{
+	pthread_t t, gp, signaller;
+	struct timespec t0;
+	_Atomic pid_t tid;
+	int i;
+
+	(void)arg;
+	install_exit_handler();
+	tps_register_thread();
+	child_check(pthread_create(&gp, NULL, exit_gp_thread, NULL) == 0);
+	child_check(pthread_create(&signaller, NULL, storm_signaller, NULL) == 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < STORM_THREADS && elapsed_ms(&t0) < STORM_MAX_MS; i++) {
+		atomic_store(&tid, 0);
+		child_check(pthread_create(&t, NULL, short_lived_reader, &tid) == 0);
+		/* The thread is registered once it has published its id: fire from then on. */
+		while (!atomic_load(&tid))
+			sched_yield();
+		atomic_store(&storm_target, atomic_load(&tid));
+		child_check(pthread_join(t, NULL) == 0);
+		atomic_store(&storm_target, 0);
+	}
+	atomic_store(&storm_stop, true);
+	child_check(pthread_join(signaller, NULL) == 0);
+	atomic_store(&exit_gp_stop, true);
+	child_check(pthread_join(gp, NULL) == 0);
+	printf("exit storm: %d threads, %ld signals sent, %ld handled, %ld grace periods\n", i,
+	       atomic_load(&storm_sent), atomic_load(&exit_handled), atomic_load(&exit_gps));
+	fflush(stdout);
+	child_check(atomic_load(&errors_ongoing) == 0);
+	child_check(atomic_load(&exit_gps) > 0);
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+}
+
+/*
+ * Many threads exit while another thread fires signals at each one as it
+ * goes, and grace periods of both flavours run: every instant of the exit
+ * path gets its chance to be interrupted.
+ */
+static void test_signals_at_thread_exit(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	unit_run_child(exit_storm_child, NULL, &child);
+	unit_expect_success(&child);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_signal_in_unregistration),
+	        cmocka_unit_test(test_signals_at_thread_exit),
 	        cmocka_unit_test(test_first_reader_in_handler),
 	        cmocka_unit_test(test_read_ongoing_in_handler),
 	        cmocka_unit_test(test_readers_in_signal_handlers),
