@@ -30,7 +30,8 @@ TPS_EXPORT void tps__trace_report_qs(void);
  * tps_rcu_read_lock_trace() - enter a tasks-trace read-side critical section.
  *
  * Nestable, async-signal-safe once the thread is registered (the first call
- * of a thread registers it). The section may block and fault.
+ * of a thread registers it). The section may block and fault. Nesting
+ * deeper than 65535 levels aborts, in every build ("trace-nesting").
  */
 static inline void tps_rcu_read_lock_trace(void)
 {
@@ -49,6 +50,10 @@ static inline void tps_rcu_read_lock_trace(void)
 		 */
 		tps_barrier();
 	} else if (n & TPS__TRACE_NEST_MASK) {
+		/* Every build, nested path only: one level more would carry out of the count. */
+		if (tps_unlikely((n & TPS__TRACE_NEST_MASK) == TPS__TRACE_NEST_MASK))
+			tps__rule_broken("trace-nesting", "tps_rcu_read_lock_trace nested 65535 "
+			                                  "deep, the most the reader word counts");
 		atomic_store_explicit(&t->trace_nesting, n + 1, memory_order_relaxed);
 	} else {
 		/* Unregistered, or fallback mode: out of line. */

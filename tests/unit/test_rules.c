@@ -7,13 +7,16 @@
  *
  * Every build: synchronize (or cond_synchronize with a cookie not elapsed)
  * inside a classic reader, barrier inside a reader, barrier inside a
- * callback. Debug builds only (TPSYNC_DEBUG): might_sleep / might_fault
- * inside a reader, unbalanced unlock, thread exit inside a reader, nesting
- * deeper than the reader word counts.
+ * callback, classic or tasks-trace nesting deeper than the reader word
+ * counts. Debug builds only (TPSYNC_DEBUG): might_sleep / might_fault
+ * inside a reader, unbalanced unlock, thread exit inside a reader.
  */
 #include "unit.h"
 
+#include <signal.h>
+
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
 
 /* Deepest nesting the reader word can count (bits 0-15). */
 #define MAX_NESTING 0xffff
@@ -346,12 +349,64 @@ static void nesting_overflow(void *arg)
 	child_check(!"nesting overflow went unnoticed");
 }
 
+/* The deepest nesting inside another flavour's reader, and in a nested one. */
+static void trace_deepest_nesting(void *arg)
+{
+	unsigned int i;
+
+	(void)arg;
+	tps_rcu_read_lock();
+	for (i = 0; i < MAX_NESTING; i++)
+		tps_rcu_read_lock_trace();
+	child_check(tps_rcu_read_lock_trace_held());
+	for (i = 0; i < MAX_NESTING; i++)
+		tps_rcu_read_unlock_trace();
+	child_check(!tps_rcu_read_lock_trace_held());
+	tps_rcu_read_unlock();
+	tps_synchronize_rcu_tasks_trace();
+	check_still_usable();
+}
+
+static void trace_nesting_overflow(void *arg)
+{
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < MAX_NESTING + 1; i++)
+		tps_rcu_read_lock_trace();
+	child_check(!"tasks-trace nesting overflow went unnoticed");
+}
+
+/* The overflowing lock comes from a signal handler on a thread at the limit. */
+static void overflow_handler(int sig)
+{
+	(void)sig;
+	tps_rcu_read_lock();
+}
+
+static void nesting_overflow_in_handler(void *arg)
+{
+	struct sigaction sa = {.sa_handler = overflow_handler};
+	unsigned int i;
+
+	(void)arg;
+	sigemptyset(&sa.sa_mask);
+	child_check(sigaction(SIGUSR1, &sa, NULL) == 0);
+	for (i = 0; i < MAX_NESTING; i++)
+		tps_rcu_read_lock();
+	raise(SIGUSR1);
+	child_check(!"nesting overflow in a handler went unnoticed");
+}
+
+/* Every build: the deepest nesting works, one level more aborts naming the rule. */
 static void test_nesting_limit(void **state)
 {
 	(void)state;
 	unit_expect_rule(deepest_nesting, NULL, NULL, false);
-	if (debug_build)
-		unit_expect_rule(nesting_overflow, NULL, "rcu-nesting", true);
+	unit_expect_rule(nesting_overflow, NULL, "rcu-nesting", true);
+	unit_expect_rule(nesting_overflow_in_handler, NULL, "rcu-nesting", true);
+	unit_expect_rule(trace_deepest_nesting, NULL, NULL, false);
+	unit_expect_rule(trace_nesting_overflow, NULL, "trace-nesting", true);
 }
 
 int main(void)
