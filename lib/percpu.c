@@ -36,7 +36,10 @@ void tps__percpu_inc_atomic(_Atomic unsigned long *ctr0, unsigned int nblocks)
 {
 	unsigned int cpu = cpu_hint();
 
-	/* seq_cst RMW: a full fence, which the unlock's (U) ordering relies on. */
+	/*
+	 * seq_cst RMW: the unlock's (U) follows it with a seq_cst load of the
+	 * waiters word, which C11's single order then puts after it.
+	 */
 	atomic_fetch_add_explicit(tps__percpu_slot(ctr0, cpu < nblocks ? cpu : nblocks), 1,
 	                          memory_order_seq_cst);
 }

@@ -12,8 +12,8 @@
 #include <tpsync/srcu.h>
 
 /*
- * Adds one to the counter of the CPU the thread (probably) runs on, with an
- * atomic RMW (a full fence), or to the shared block nblocks when that CPU
+ * Adds one to the counter of the CPU the thread (probably) runs on, with a
+ * sequentially consistent RMW, or to the shared block nblocks when that CPU
  * owns no block. Correct on any CPU: used only in domains whose every
  * increment is atomic.
  */

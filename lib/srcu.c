@@ -222,8 +222,13 @@ void tps__srcu_wake(struct tps_srcu *s, int idx)
 	 * count and waits before it frees the blocks, or we see the word
 	 * disarmed (the grace period that cleanup follows is over) and leave
 	 * the blocks alone.
+	 *
+	 * The fence is explicit: the RMW alone orders nothing after it in C11,
+	 * nor on AArch64 without LSE; on x86 the locked add is the fence and
+	 * tps_smp_mb__after_atomic() only stops the compiler.
 	 */
 	atomic_fetch_add_explicit(&p->wakers, 1, memory_order_seq_cst);
+	tps_smp_mb__after_atomic();
 	if (atomic_load_explicit(&s->waiters, memory_order_relaxed) == armed &&
 	    looks_gone(s, idx) &&
 	    atomic_compare_exchange_strong_explicit(&s->waiters, &armed, 0, memory_order_relaxed,
@@ -530,7 +535,11 @@ static void drain(struct tps_srcu *s, int idx, unsigned long w)
 		 * increment and waiters load. Either the check below counts
 		 * the reader's unlock, or the reader sees the word armed and
 		 * wakes us. An rseq increment is a plain store, so this is a
-		 * membarrier then; an atomic increment is a fence itself.
+		 * membarrier then; an atomic increment is a seq_cst RMW that
+		 * the reader follows with a seq_cst load of the word, and a
+		 * fence here suffices: in C11's single order either this fence
+		 * precedes the RMW (the sums below see it) or the reader's
+		 * load follows this fence (it sees the word armed).
 		 */
 		if (w & TPS__SRCU_ATOMIC)
 			tps_smp_mb();

@@ -54,7 +54,18 @@ typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
 	do {                                                                                       \
 		__atomic_store_n(&(p), (v), __ATOMIC_RELEASE);                                     \
 	} while (0)
-#define tps_rcu_xchg_pointer(pp, v) __atomic_exchange_n((pp), (v), __ATOMIC_SEQ_CST)
+/*
+ * (XP) The fence after the exchange makes it the full barrier promised: a
+ * seq_cst RMW alone orders no later relaxed access in C11, nor on AArch64
+ * without LSE. A compiler barrier on x86, where the xchg is the fence.
+ */
+#define tps_rcu_xchg_pointer(pp, v)                                                                \
+	__extension__({                                                                            \
+		__typeof__(*(pp)) tps__xchg_old =                                                  \
+		        __atomic_exchange_n((pp), (v), __ATOMIC_SEQ_CST);                          \
+		tps_smp_mb__after_atomic();                                                        \
+		tps__xchg_old;                                                                     \
+	})
 /* For updaters holding the update-side lock: no ordering needed. */
 #define tps_rcu_dereference_protected(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 

@@ -393,10 +393,14 @@ static inline void tps_srcu_read_unlock(struct tps_srcu *s, int idx)
 	(void)w;
 	(void)nblocks;
 	/*
-	 * (U) the increment above before this load: ordered by membarrier
-	 * (W) in drain() for rseq increments, by the atomic RMW otherwise.
+	 * (U) the increment above before this load; pairs with (W) in
+	 * drain(). An rseq increment is ordered by the membarrier (W) is
+	 * then. An atomic one is a seq_cst RMW: this load is seq_cst too, so
+	 * that C11's single order puts it after the RMW, as (W)'s fence puts
+	 * the updater's store before its sums (an RMW is no fence for a
+	 * relaxed load after it). A plain mov on x86-64, an ldar on arm64.
 	 */
-	if (tps_unlikely(atomic_load_explicit(&s->waiters, TPS__MO_RS_RELAXED)))
+	if (tps_unlikely(atomic_load_explicit(&s->waiters, memory_order_seq_cst)))
 		tps__srcu_wake(s, idx);
 }
 
@@ -435,8 +439,8 @@ static inline void tps_srcu_read_unlock_fast(struct tps_srcu *s, int idx)
 	tps_barrier();
 	if (tps_unlikely(!TPS__SRCU_FAST_INC(s, &s->blocks->unlock[idx])))
 		tps__srcu_fast_slow(s, &s->blocks->unlock[idx], false);
-	/* (U) as in tps_srcu_read_unlock(). */
-	if (tps_unlikely(atomic_load_explicit(&s->waiters, TPS__MO_RS_RELAXED)))
+	/* (U) seq_cst, as in tps_srcu_read_unlock(). */
+	if (tps_unlikely(atomic_load_explicit(&s->waiters, memory_order_seq_cst)))
 		tps__srcu_wake(s, idx);
 }
 

@@ -9,9 +9,12 @@
  * Memory model: sequential consistency. The fences (B), (C) and (A) of the
  * code (or the membarrier that stands for them with fast readers) are what
  * make each reader's lock, dereference and unlock, and the updater's sums,
- * ordered as written here; the point checked is the counting argument, which
- * fails even under sequential consistency when the sums are in the wrong
- * order. Each per-CPU increment is one atomic step: the rseq section adds on
+ * ordered as written here, and (U)/(W) and (X) are full orderings too (the
+ * unlock's seq_cst load after its seq_cst increment against the updater's
+ * fence; an explicit fence after the wakers increment), which is what lets
+ * an atomic step here stand for each; the point checked is the counting
+ * argument, which fails even under sequential consistency when the sums are
+ * in the wrong order. Each per-CPU increment is one atomic step: the rseq section adds on
  * the CPU that runs it and restarts if the thread migrates first. A reader
  * may migrate between its lock and its unlock, so the two may count on
  * different CPUs, and may be delayed between loading the index and adding
