@@ -206,9 +206,9 @@ void tps__srcu_wake(struct tps_srcu *s, int idx)
 	int armed = idx + 1;
 
 	/*
-	 * (X) full fence (a seq_cst RMW): this reader's unlock increment
-	 * before the sums, and our wakers count before the second look at the
-	 * word. The fences of the readers leaving idx are ordered one after
+	 * (X) full fence (the wakers increment, then an explicit fence where
+	 * the RMW is not one): this reader's unlock increment before the sums,
+	 * and our wakers count before the second look at the word. The fences of the readers leaving idx are ordered one after
 	 * another, and each follows its own increment: the reader whose (X)
 	 * comes last sees every other leaver's lock and unlock, so when it is
 	 * the last one inside, the index looks drained to it and it wakes the
