@@ -356,6 +356,8 @@ static void install_exit_handler(void)
 	child_check(sigaction(SIGUSR1, &sa, NULL) == 0);
 }
 
+static atomic_long unregistering;
+
 /* A thread that registers through both flavours' readers, then exits. */
 static void *short_lived_reader(void *arg)
 {
@@ -373,6 +375,12 @@ static void *short_lived_reader(void *arg)
 		/* Take a signal or two while alive, then exit under fire. */
 		for (spins = 0; spins < 2000 && atomic_load(&exit_handled) == seen; spins++)
 			sched_yield();
+		/*
+		 * Every other thread leaves the registry itself first: handlers
+		 * then register it again, during its exit too.
+		 */
+		if (atomic_fetch_add(&unregistering, 1) & 1)
+			tps_unregister_thread();
 	}
 	return NULL;
 }
