@@ -190,12 +190,12 @@ static void thread_exit(void *arg)
 
 	/*
 	 * Block every signal for the rest of the thread's life (the mask is
-	 * never restored; glibc blocks them itself a little later, after the
-	 * destructors). A handler that ran a reader from now on would find
-	 * the record half-way out of the registry, or register it again when
-	 * no destructor round is left to remove it. A signal sent to this
-	 * thread from now on stays pending and is discarded with it; one sent
-	 * to the process goes to another thread.
+	 * never restored: only destructors and the C library's own clean-up
+	 * are left to run on this thread). A handler that ran a reader from
+	 * now on would find the record half-way out of the registry, or
+	 * register it again when no destructor round is left to remove it. A
+	 * signal sent to this thread from now on stays pending and is
+	 * discarded with it; one sent to the process goes to another thread.
 	 */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
