@@ -56,8 +56,12 @@
 /* Relaxed looks at the sums (one pass over the blocks each) before sleeping. */
 #define SRCU_SPIN_POLLS 200
 
-/* tps_srcu.magic of a cleaned-up domain. */
+/* tps_srcu.magic of a cleaned-up domain ("RSU-DEAD", or "DEAD"). */
+#if ULONG_MAX > 0xffffffffUL
 #define SRCU_MAGIC_DEAD 0x444145442d555352UL
+#else
+#define SRCU_MAGIC_DEAD 0x44414544UL
+#endif
 
 /* The updater side, in tps_srcu.priv; all zeros in a static domain. */
 struct srcu_private {

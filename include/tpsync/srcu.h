@@ -38,6 +38,8 @@
 #ifndef TPSYNC_SRCU_H
 #define TPSYNC_SRCU_H
 
+#include <limits.h>
+
 #include <tpsync/core.h>
 
 /* The rseq increment: x86-64 with glibc's rseq registration (2.35+). */
@@ -87,8 +89,16 @@ struct tps__srcu_block {
 #define TPS__SRCU_UNSET 0x8UL  /* static domain whose mode is not chosen yet */
 #define TPS__SRCU_FAST 0x10UL  /* the domain takes fast readers */
 
-/* tps_srcu.magic of a domain that may be used ("tpsSRCU!"). */
+/*
+ * tps_srcu.magic of a domain that may be used: "tpsSRCU!" where unsigned
+ * long has 64 bits, "SRCU" where it has 32 (a wider constant would be
+ * truncated there, and no domain would ever compare equal).
+ */
+#if ULONG_MAX > 0xffffffffUL
 #define TPS__SRCU_MAGIC 0x2155435253737074UL
+#else
+#define TPS__SRCU_MAGIC 0x55435253UL
+#endif
 
 /* Bytes of updater-side state private to lib/srcu.c. */
 #define TPS__SRCU_PRIVATE_SIZE 512
