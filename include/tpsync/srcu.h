@@ -152,6 +152,7 @@ TPS_EXPORT void tps__srcu_inc_slow(struct tps_srcu *s, _Atomic unsigned long *ct
 TPS_EXPORT void tps__srcu_fast_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0, bool lock);
 TPS_EXPORT void tps__srcu_wake(struct tps_srcu *s, int idx);
 TPS_EXPORT void tps__srcu_debug_lock(struct tps_srcu *s, bool fast);
+TPS_EXPORT void tps__srcu_debug_locked(struct tps_srcu *s, int idx);
 TPS_EXPORT void tps__srcu_debug_unlock(struct tps_srcu *s, int idx, bool fast);
 TPS_EXPORT void tps__srcu_debug_deref(struct tps_srcu *s);
 /* Test hook (tests/unit): the next domain initialization fails with -ENOMEM. */
@@ -161,9 +162,11 @@ TPS_EXPORT unsigned long tps__srcu_reader_wakeups(void);
 
 #if TPSYNC_DEBUG
 #define TPS__SRCU_DEBUG_LOCK(s, fast) tps__srcu_debug_lock((s), (fast))
+#define TPS__SRCU_DEBUG_LOCKED(s, idx) tps__srcu_debug_locked((s), (idx))
 #define TPS__SRCU_DEBUG_UNLOCK(s, idx, fast) tps__srcu_debug_unlock((s), (idx), (fast))
 #else
 #define TPS__SRCU_DEBUG_LOCK(s, fast) ((void)0)
+#define TPS__SRCU_DEBUG_LOCKED(s, idx) ((void)0)
 #define TPS__SRCU_DEBUG_UNLOCK(s, idx, fast) ((void)0)
 #endif
 
@@ -362,6 +365,7 @@ static inline int tps_srcu_read_lock(struct tps_srcu *s)
 	 * sees everything the updater did before its grace period began.
 	 */
 	tps_smp_mb();
+	TPS__SRCU_DEBUG_LOCKED(s, idx);
 	return idx;
 }
 
@@ -431,6 +435,7 @@ static inline int tps_srcu_read_lock_fast(struct tps_srcu *s)
 	 * readers_gone() where it pairs, as (B) for classic readers.
 	 */
 	tps_barrier();
+	TPS__SRCU_DEBUG_LOCKED(s, idx);
 	return idx;
 }
 
