@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Consumer test: install the build tree into a temporary prefix, then build
 # and run a small program against it twice: with find_package(tpsync CONFIG)
-# (shared and static) and with `pkg-config --cflags --libs tpsync`.
+# (shared and static) and with `pkg-config --cflags --libs tpsync`. Then the
+# debug variant, both ways: the program relinked with it and run, and a
+# program that breaks rules, which must abort naming each rule.
 #
 # Usage: run.sh BUILD_DIR SOURCE_DIR C_COMPILER [SANITIZE]
 set -eu
@@ -38,3 +40,41 @@ pcdir=$(dirname "$(find "$prefix" -name tpsync.pc | head -n 1)")
 "$cc" $flags -o "$work/consumer_pc" "$src/tests/consumer/project/main.c" \
 	$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs tpsync)
 "$work/consumer_pc"
+
+# expect_rule RULE PROGRAM: PROGRAM RULE must abort, naming RULE on stderr.
+expect_rule() {
+	rule=$1
+	prog=$2
+	status=0
+	timeout 60 "$prog" "$rule" >"$work/rule.out" 2>"$work/rule.err" || status=$?
+	if [ "$status" -ne 134 ] ||
+		! grep -q "tpsync: broken rule \"$rule\"" "$work/rule.err"; then
+		echo "consumer: $prog $rule: expected an abort naming the rule, got status $status" >&2
+		cat "$work/rule.out" "$work/rule.err" >&2
+		exit 1
+	fi
+	echo "$prog: $(head -n 1 "$work/rule.err")"
+}
+rules="synchronize-in-reader srcu-wrong-index exit-in-reader"
+
+echo "== debug variant: find_package (tpsync::tpsync_debug)"
+"$work/cmake/consumer_debug"
+for rule in $rules; do
+	expect_rule "$rule" "$work/cmake/debug_rules"
+done
+
+echo "== debug variant: pkg-config tpsync-debug"
+# Relinked only: compiled against tpsync, linked with tpsync-debug (same ABI).
+# shellcheck disable=SC2046,SC2086
+"$cc" $flags -c -o "$work/main.o" "$src/tests/consumer/project/main.c" \
+	$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags tpsync)
+# shellcheck disable=SC2046,SC2086
+"$cc" $flags -o "$work/consumer_relinked" "$work/main.o" \
+	$(PKG_CONFIG_PATH=$pcdir pkg-config --libs tpsync-debug)
+"$work/consumer_relinked"
+# shellcheck disable=SC2046,SC2086
+"$cc" $flags -o "$work/debug_rules_pc" "$src/tests/consumer/project/debug_rules.c" \
+	$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs tpsync-debug)
+for rule in $rules; do
+	expect_rule "$rule" "$work/debug_rules_pc"
+done
