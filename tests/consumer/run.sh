@@ -55,7 +55,7 @@ expect_rule() {
 	fi
 	echo "$prog: $(head -n 1 "$work/rule.err")"
 }
-rules="synchronize-in-reader srcu-wrong-index exit-in-reader"
+rules="synchronize-in-reader srcu-wrong-index exit-in-reader srcu-mixed-readers rcu-unbalanced"
 
 echo "== debug variant: find_package (tpsync::tpsync_debug)"
 "$work/cmake/consumer_debug"

@@ -9,6 +9,8 @@
  *   debug_rules srcu-wrong-index        unlock with the other index, then a
  *                                       grace period
  *   debug_rules exit-in-reader          a thread exits inside a classic reader
+ *   debug_rules srcu-mixed-readers      a fast reader on a classic SRCU domain
+ *   debug_rules rcu-unbalanced          a classic unlock without a lock
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -60,6 +62,13 @@ int main(int argc, char **argv)
 			return 2;
 		pthread_join(t, NULL);
 		tps_synchronize_rcu();
+	} else if (strcmp(argv[1], "srcu-mixed-readers") == 0) {
+		printf("debug_rules: a fast reader on a classic SRCU domain\n");
+		idx = tps_srcu_read_lock_fast(&domain);
+		tps_srcu_read_unlock_fast(&domain, idx);
+	} else if (strcmp(argv[1], "rcu-unbalanced") == 0) {
+		printf("debug_rules: a classic unlock without a lock\n");
+		tps_rcu_read_unlock();
 	} else {
 		return 2;
 	}
