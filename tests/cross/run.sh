@@ -18,7 +18,7 @@ if [ $# -lt 3 ]; then
 	echo "usage: run.sh TOOLCHAIN_FILE SOURCE_DIR BUILD_DIR [CTEST_ARG...]" >&2
 	exit 1
 fi
-toolchain=$1
+toolchain=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$2
 build=$3
 shift 3
