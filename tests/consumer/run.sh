@@ -68,6 +68,18 @@ expect_rule() {
 }
 rules="synchronize-in-reader srcu-wrong-index exit-in-reader srcu-mixed-readers rcu-unbalanced"
 
+echo "== debug variant: the same exported symbols as the library"
+libdir=$(dirname "$(find "$prefix" -name 'libtpsync.so' | head -n 1)")
+for lib in libtpsync libtpsync-debug; do
+	nm -D --defined-only "$libdir/$lib.so" | awk '{ print $2, $3 }' | sort >"$work/$lib.syms"
+done
+if ! cmp -s "$work/libtpsync.syms" "$work/libtpsync-debug.syms"; then
+	echo "consumer: libtpsync-debug.so does not export what libtpsync.so does:" >&2
+	diff "$work/libtpsync.syms" "$work/libtpsync-debug.syms" >&2
+	exit 1
+fi
+echo "$(wc -l <"$work/libtpsync.syms") symbols"
+
 echo "== debug variant: find_package (tpsync::tpsync_debug)"
 $emu "$work/cmake/consumer_debug"
 for rule in $rules; do
