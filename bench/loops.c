@@ -20,6 +20,7 @@
  * row being measured, in a loop, for as long as the pool lives; the updates
  * it completes during a timed batch count for that batch's row.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -230,7 +231,7 @@ static unsigned long calibrate(struct pool *p, const struct job *job, double bat
 
 	for (;;) {
 		ns = run_batch(p, job, n, 0);
-		if (ns * (double)n >= CALIBRATE_MIN_NS || n > (1UL << 40))
+		if (ns * (double)n >= CALIBRATE_MIN_NS || (double)n > 0x1p40 || n > ULONG_MAX / 2)
 			break;
 		n *= 2;
 	}

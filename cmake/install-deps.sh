@@ -9,8 +9,16 @@ set -eu
 
 what=${1:-test}
 pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin"
+# Foreign dpkg architectures the test suite's other targets need.
+archs=""
 if [ "$what" = bench ]; then
 	pkgs="$pkgs gnuplot-nox"
+else
+	# The -m32 build (gcc-12-multilib, not gcc-multilib: that one conflicts
+	# with the aarch64 cross compiler) and the aarch64 one, run under qemu.
+	pkgs="$pkgs gcc-12-multilib libc6-dev-i386 libcmocka-dev:i386"
+	pkgs="$pkgs gcc-aarch64-linux-gnu qemu-user-static libc6-dev:arm64 libcmocka-dev:arm64"
+	archs="i386 arm64"
 fi
 
 missing=""
@@ -22,7 +30,18 @@ for p in $pkgs; do
 	esac
 done
 
-[ -z "$missing" ] && exit 0
+missing_archs=""
+if [ -n "$archs" ] && command -v dpkg >/dev/null 2>&1; then
+	have=" $(dpkg --print-architecture) $(dpkg --print-foreign-architectures | tr '\n' ' ') "
+	for a in $archs; do
+		case "$have" in
+		*" $a "*) ;;
+		*) missing_archs="$missing_archs $a" ;;
+		esac
+	done
+fi
+
+[ -z "$missing" ] && [ -z "$missing_archs" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "tpsync: missing packages:$missing (no apt-get here: install them by hand)" >&2
@@ -30,12 +49,20 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 if [ "$(id -u)" != 0 ]; then
 	echo "tpsync: missing packages; run as root:" >&2
+	for a in $missing_archs; do
+		echo "  dpkg --add-architecture $a" >&2
+	done
 	echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
 	exit 1
 fi
 
+for a in $missing_archs; do
+	echo "tpsync: adding dpkg architecture $a" >&2
+	dpkg --add-architecture "$a"
+done
 echo "tpsync: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >&2
+# Other programs (another build on the machine) may hold dpkg's lock: wait.
+apt-get -o DPkg::Lock::Timeout=600 update -q >&2
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >&2
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing >&2

@@ -10,6 +10,12 @@ install(TARGETS tpsync tpsync_static EXPORT tpsyncTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
+# The debug variant (tpsync::tpsync_debug, tpsync-debug.pc): see lib/CMakeLists.txt.
+install(TARGETS tpsync_debug EXPORT tpsyncTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
 set(_tps_cmakedir ${CMAKE_INSTALL_LIBDIR}/cmake/tpsync)
 install(EXPORT tpsyncTargets NAMESPACE tpsync:: DESTINATION ${_tps_cmakedir})
 configure_package_config_file(cmake/tpsyncConfig.cmake.in
@@ -24,3 +30,5 @@ install(FILES ${PROJECT_BINARY_DIR}/tpsyncConfig.cmake
 file(RELATIVE_PATH TPSYNC_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(cmake/tpsync.pc.in ${PROJECT_BINARY_DIR}/tpsync.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/tpsync.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+configure_file(cmake/tpsync-debug.pc.in ${PROJECT_BINARY_DIR}/tpsync-debug.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/tpsync-debug.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

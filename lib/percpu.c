@@ -20,15 +20,44 @@
 #include "internal.h"
 #include "percpu.h"
 
-/* The CPU the calling thread last ran on, as cheaply as it can be had. */
+/*
+ * glibc's rseq area (2.35+), on every architecture: the kernel keeps the
+ * thread's CPU number in it. The inline rseq increment exists for x86-64
+ * only (TPS__HAVE_RSEQ), but the CPU number serves the atomic fallback
+ * everywhere.
+ */
+#if defined(__GNUC__) && defined(__has_include)
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>
+#ifdef RSEQ_SIG
+#define PERCPU_RSEQ_AREA 1
+#endif
+#endif
+#endif
+
+/*
+ * The CPU the calling thread last ran on, as cheaply as it can be had: a
+ * load from the rseq area when glibc registered it; otherwise
+ * sched_getcpu(), a vDSO call on x86 and a system call where the kernel has
+ * no getcpu in its vDSO (arm64) and rseq is not registered (qemu-user).
+ */
 static unsigned int cpu_hint(void)
 {
-#if TPS__HAVE_RSEQ
-	/* cpu_id_start: always a possible CPU, even for an unregistered thread. */
-	if (__rseq_size)
-		return __atomic_load_n(&tps__rseq_area()->cpu_id_start, __ATOMIC_RELAXED);
+#ifdef PERCPU_RSEQ_AREA
+	/*
+	 * cpu_id_start: always a possible CPU while rseq is registered. The
+	 * area is at the same offset from the thread pointer in every thread.
+	 */
+	if (__rseq_size) {
+		const struct rseq *area =
+		        (const struct rseq *)(const void *)((const char *)
+		                                                    __builtin_thread_pointer() +
+		                                            __rseq_offset);
+
+		return __atomic_load_n(&area->cpu_id_start, __ATOMIC_RELAXED);
+	}
 #endif
-	/* getcpu in the vDSO; -1 (unsupported) becomes a CPU with no block. */
+	/* -1 (unsupported) becomes a CPU with no block. */
 	return (unsigned int)sched_getcpu();
 }
 

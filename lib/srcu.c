@@ -56,8 +56,12 @@
 /* Relaxed looks at the sums (one pass over the blocks each) before sleeping. */
 #define SRCU_SPIN_POLLS 200
 
-/* tps_srcu.magic of a cleaned-up domain. */
+/* tps_srcu.magic of a cleaned-up domain ("RSU-DEAD", or "DEAD"). */
+#if ULONG_MAX > 0xffffffffUL
 #define SRCU_MAGIC_DEAD 0x444145442d555352UL
+#else
+#define SRCU_MAGIC_DEAD 0x44414544UL
+#endif
 
 /* The updater side, in tps_srcu.priv; all zeros in a static domain. */
 struct srcu_private {
@@ -248,18 +252,23 @@ unsigned long tps__srcu_reader_wakeups(void)
 
 #if TPSYNC_DEBUG
 /*
- * Per-thread table of (domain, nesting) slots. Every step is one atomic
- * operation on the thread's own slots, so a signal handler that runs whole
- * lock/unlock pairs on the same thread, between any two steps, leaves every
- * count as it found it. A slot is claimed by moving its count from 0 to 1;
- * its domain pointer is written after. Readers beyond the table are counted
- * in "untracked", which makes the checks lenient.
+ * Per-thread table of (domain, nesting) slots, each nesting count split by
+ * the index the locks returned, so that an unlock with the other index (which
+ * would leave the lock's index unbalanced forever: the next grace period
+ * never ends) is reported. Every step is one atomic operation on the thread's
+ * own slots, so a signal handler that runs whole lock/unlock pairs on the
+ * same thread, between any two steps, leaves every count as it found it. A
+ * slot is claimed by moving its total from 0 to 1; its domain pointer is
+ * written after. Readers beyond the table are counted in "untracked", which
+ * makes the checks lenient.
  */
 #define SRCU_TRACK_SLOTS 8
 
 struct srcu_track {
 	_Atomic(struct tps_srcu *) domain;
 	_Atomic unsigned long count;
+	/* Of count, the readers that hold index 0 and index 1. */
+	_Atomic unsigned long per_idx[2];
 };
 
 static __thread struct srcu_track track[SRCU_TRACK_SLOTS]
@@ -278,12 +287,13 @@ static struct srcu_track *track_find(struct tps_srcu *s)
 	return NULL;
 }
 
-static void track_lock(struct tps_srcu *s)
+static void track_lock(struct tps_srcu *s, int idx)
 {
 	struct srcu_track *t = track_find(s);
 	unsigned int i;
 
 	if (t) {
+		atomic_fetch_add_explicit(&t->per_idx[idx], 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
 		return;
 	}
@@ -293,6 +303,7 @@ static void track_lock(struct tps_srcu *s)
 		if (atomic_compare_exchange_strong_explicit(&track[i].count, &zero, 1,
 		                                            memory_order_relaxed,
 		                                            memory_order_relaxed)) {
+			atomic_fetch_add_explicit(&track[i].per_idx[idx], 1, memory_order_relaxed);
 			atomic_store_explicit(&track[i].domain, s, memory_order_relaxed);
 			return;
 		}
@@ -300,20 +311,30 @@ static void track_lock(struct tps_srcu *s)
 	atomic_fetch_add_explicit(&track_untracked, 1, memory_order_relaxed);
 }
 
-static bool track_unlock(struct tps_srcu *s)
+/* What an unlock finds in the table. */
+enum track_verdict {
+	TRACK_OK,
+	TRACK_NO_LOCK,   /* no reader of s on this thread */
+	TRACK_WRONG_IDX, /* readers of s, none of them holding idx */
+};
+
+static enum track_verdict track_unlock(struct tps_srcu *s, int idx)
 {
 	struct srcu_track *t = track_find(s);
 	unsigned long n;
 
 	if (t) {
+		if (!atomic_load_explicit(&t->per_idx[idx], memory_order_relaxed))
+			return TRACK_WRONG_IDX;
+		atomic_fetch_sub_explicit(&t->per_idx[idx], 1, memory_order_relaxed);
 		atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
-		return true;
+		return TRACK_OK;
 	}
 	n = atomic_load_explicit(&track_untracked, memory_order_relaxed);
 	if (!n)
-		return false;
+		return TRACK_NO_LOCK;
 	atomic_fetch_sub_explicit(&track_untracked, 1, memory_order_relaxed);
-	return true;
+	return TRACK_OK;
 }
 
 /* Inside a reader of s for sure. */
@@ -328,15 +349,19 @@ static bool track_maybe_held(struct tps_srcu *s)
 	return track_held(s) || atomic_load_explicit(&track_untracked, memory_order_relaxed);
 }
 #else
-static void track_lock(struct tps_srcu *s)
+static void track_lock(struct tps_srcu *s, int idx)
 {
 	(void)s;
+	(void)idx;
 }
 
-static bool track_unlock(struct tps_srcu *s)
+enum track_verdict { TRACK_OK, TRACK_NO_LOCK, TRACK_WRONG_IDX };
+
+static enum track_verdict track_unlock(struct tps_srcu *s, int idx)
 {
 	(void)s;
-	return true;
+	(void)idx;
+	return TRACK_OK;
 }
 
 static bool track_maybe_held(struct tps_srcu *s)
@@ -368,7 +393,11 @@ static void check_reader(struct tps_srcu *s, bool fast)
 void tps__srcu_debug_lock(struct tps_srcu *s, bool fast)
 {
 	check_reader(s, fast);
-	track_lock(s);
+}
+
+void tps__srcu_debug_locked(struct tps_srcu *s, int idx)
+{
+	track_lock(s, idx);
 }
 
 void tps__srcu_debug_unlock(struct tps_srcu *s, int idx, bool fast)
@@ -377,9 +406,22 @@ void tps__srcu_debug_unlock(struct tps_srcu *s, int idx, bool fast)
 	if (idx & ~1)
 		tps__rule_broken("srcu-unbalanced", "SRCU unlock with an index that no SRCU lock "
 		                                    "returned");
-	if (!track_unlock(s))
+	switch (track_unlock(s, idx)) {
+	case TRACK_OK:
+		break;
+	case TRACK_NO_LOCK:
 		tps__rule_broken("srcu-unbalanced", "SRCU unlock without a matching lock of the "
 		                                    "same domain on this thread");
+		break;
+	case TRACK_WRONG_IDX:
+		tps__rule_broken(
+		        "srcu-wrong-index",
+		        idx ? "SRCU unlock with index 1 where this thread's readers of the "
+		              "domain hold index 0: pass what tps_srcu_read_lock returned"
+		            : "SRCU unlock with index 0 where this thread's readers of the "
+		              "domain hold index 1: pass what tps_srcu_read_lock returned");
+		break;
+	}
 }
 
 void tps__srcu_debug_deref(struct tps_srcu *s)

@@ -38,6 +38,8 @@
 #ifndef TPSYNC_SRCU_H
 #define TPSYNC_SRCU_H
 
+#include <limits.h>
+
 #include <tpsync/core.h>
 
 /* The rseq increment: x86-64 with glibc's rseq registration (2.35+). */
@@ -87,8 +89,16 @@ struct tps__srcu_block {
 #define TPS__SRCU_UNSET 0x8UL  /* static domain whose mode is not chosen yet */
 #define TPS__SRCU_FAST 0x10UL  /* the domain takes fast readers */
 
-/* tps_srcu.magic of a domain that may be used ("tpsSRCU!"). */
+/*
+ * tps_srcu.magic of a domain that may be used: "tpsSRCU!" where unsigned
+ * long has 64 bits, "SRCU" where it has 32 (a wider constant would be
+ * truncated there, and no domain would ever compare equal).
+ */
+#if ULONG_MAX > 0xffffffffUL
 #define TPS__SRCU_MAGIC 0x2155435253737074UL
+#else
+#define TPS__SRCU_MAGIC 0x55435253UL
+#endif
 
 /* Bytes of updater-side state private to lib/srcu.c. */
 #define TPS__SRCU_PRIVATE_SIZE 512
@@ -142,6 +152,7 @@ TPS_EXPORT void tps__srcu_inc_slow(struct tps_srcu *s, _Atomic unsigned long *ct
 TPS_EXPORT void tps__srcu_fast_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0, bool lock);
 TPS_EXPORT void tps__srcu_wake(struct tps_srcu *s, int idx);
 TPS_EXPORT void tps__srcu_debug_lock(struct tps_srcu *s, bool fast);
+TPS_EXPORT void tps__srcu_debug_locked(struct tps_srcu *s, int idx);
 TPS_EXPORT void tps__srcu_debug_unlock(struct tps_srcu *s, int idx, bool fast);
 TPS_EXPORT void tps__srcu_debug_deref(struct tps_srcu *s);
 /* Test hook (tests/unit): the next domain initialization fails with -ENOMEM. */
@@ -151,9 +162,11 @@ TPS_EXPORT unsigned long tps__srcu_reader_wakeups(void);
 
 #if TPSYNC_DEBUG
 #define TPS__SRCU_DEBUG_LOCK(s, fast) tps__srcu_debug_lock((s), (fast))
+#define TPS__SRCU_DEBUG_LOCKED(s, idx) tps__srcu_debug_locked((s), (idx))
 #define TPS__SRCU_DEBUG_UNLOCK(s, idx, fast) tps__srcu_debug_unlock((s), (idx), (fast))
 #else
 #define TPS__SRCU_DEBUG_LOCK(s, fast) ((void)0)
+#define TPS__SRCU_DEBUG_LOCKED(s, idx) ((void)0)
 #define TPS__SRCU_DEBUG_UNLOCK(s, idx, fast) ((void)0)
 #endif
 
@@ -352,6 +365,7 @@ static inline int tps_srcu_read_lock(struct tps_srcu *s)
 	 * sees everything the updater did before its grace period began.
 	 */
 	tps_smp_mb();
+	TPS__SRCU_DEBUG_LOCKED(s, idx);
 	return idx;
 }
 
@@ -425,6 +439,7 @@ static inline int tps_srcu_read_lock_fast(struct tps_srcu *s)
 	 * readers_gone() where it pairs, as (B) for classic readers.
 	 */
 	tps_barrier();
+	TPS__SRCU_DEBUG_LOCKED(s, idx);
 	return idx;
 }
 

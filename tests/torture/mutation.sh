@@ -43,6 +43,8 @@ build=$4
 shift 4
 
 me="mutation_$flavour"
+# A cross build runs its programs through an emulator (see tests/CMakeLists.txt).
+emu=${TPSYNC_TEST_EMULATOR:-}
 # A run that takes this long hangs: the harness stops after at most 2*S s.
 limit=$((seconds * 4 + 60))
 
@@ -92,12 +94,13 @@ for target in $targets; do
 		fi
 		log="$build/mutation-$target-$i.log"
 		start=$(date +%s%N)
+		# shellcheck disable=SC2086
 		if [ -n "$fallback" ]; then
 			TPSYNC_FORCE_FALLBACK=1 TPSYNC_TORTURE_SECONDS=$seconds \
-				timeout "$limit" "$exe" >"$log" 2>&1
+				timeout "$limit" $emu "$exe" >"$log" 2>&1
 		else
 			env -u TPSYNC_FORCE_FALLBACK TPSYNC_TORTURE_SECONDS=$seconds \
-				timeout "$limit" "$exe" >"$log" 2>&1
+				timeout "$limit" $emu "$exe" >"$log" 2>&1
 		fi
 		rc=$?
 		end=$(date +%s%N)

@@ -11,6 +11,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/membarrier.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,36 @@ static const struct {
 };
 
 /*
+ * Executes this program again with argv. Under an emulator (qemu-user, the
+ * cross builds: TPSYNC_TEST_EMULATOR holds its command line) the program is
+ * not a host executable: the emulator runs it, by the path the emulated
+ * /proc/self/exe link gives.
+ */
+static void exec_self(char **argv)
+{
+	const char *emu = getenv("TPSYNC_TEST_EMULATOR");
+	char line[256], self[PATH_MAX], *words[16], *save = NULL, *w;
+	size_t n = 0;
+	ssize_t len;
+
+	if (!emu || !*emu) {
+		execv("/proc/self/exe", argv);
+		return;
+	}
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0 || strlen(emu) >= sizeof(line))
+		return;
+	self[len] = '\0';
+	strcpy(line, emu);
+	for (w = strtok_r(line, " ", &save); w && n < 12; w = strtok_r(NULL, " ", &save))
+		words[n++] = w;
+	words[n++] = self;
+	words[n++] = argv[1];
+	words[n] = NULL;
+	execvp(words[0], words);
+}
+
+/*
  * Runs this executable in mode, with TPSYNC_FORCE_FALLBACK set to env (unset
  * when NULL); returns its wait status and its stdout and stderr in out.
  */
@@ -193,7 +224,7 @@ static int run_self(const char *mode, const char *env, char *out, size_t outlen)
 			setenv("TPSYNC_FORCE_FALLBACK", env, 1);
 		else
 			unsetenv("TPSYNC_FORCE_FALLBACK");
-		execv("/proc/self/exe", argv);
+		exec_self(argv);
 		_exit(127);
 	}
 	close(fds[1]);

@@ -52,6 +52,7 @@ static const struct kind kinds[] = {
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static struct tps_srcu dyn_domain;
+TPS_DEFINE_STATIC_SRCU(overlap_domain);
 
 /* The domain the puppet steps use, and whether it takes fast readers. */
 static struct tps_srcu *dom;
@@ -1437,6 +1438,20 @@ static void unlock_other_domain(void *arg)
 	tps_srcu_read_unlock(arg, 0);
 }
 
+/*
+ * The unlock passes the other index: the count of the lock's index stays
+ * unbalanced, and the domain's next grace period would never end.
+ */
+static void unlock_wrong_index(void *arg)
+{
+	int idx = tps_srcu_read_lock(arg);
+
+	tps_srcu_read_unlock(arg, !idx);
+	/* Release builds get here: the grace period below never ends. */
+	alarm(5);
+	tps_synchronize_srcu(arg);
+}
+
 static void *lock_and_exit(void *arg)
 {
 	tps_srcu_read_lock(arg);
@@ -1476,11 +1491,49 @@ static void test_rules_unbalanced(void **state)
 	unit_expect_rule(unlock_without_lock, &dyn_domain, "srcu-unbalanced", true);
 	unit_expect_rule(unlock_bad_index, &dyn_domain, "srcu-unbalanced", true);
 	unit_expect_rule(unlock_other_domain, &dyn_domain, "srcu-unbalanced", true);
+	unit_expect_rule(unlock_wrong_index, &dyn_domain, "srcu-wrong-index", true);
 	if (!UNIT_TSAN) /* a thread in a forked child */
 		unit_expect_rule(unlock_on_other_thread, &dyn_domain, "srcu-unbalanced", true);
 	unit_expect_rule(dereference_outside_reader, &dyn_domain, "srcu-dereference", true);
 	unit_expect_rule(dereference_in_other_domain_reader, &dyn_domain, "srcu-dereference", true);
 	assert_int_equal(tps_srcu_cleanup(&dyn_domain), 0);
+}
+
+static void *synchronize_thread(void *arg)
+{
+	assert_int_equal(tps_synchronize_srcu(arg), 0);
+	return NULL;
+}
+
+/*
+ * Two overlapping readers of one domain on one thread that hold different
+ * indexes (a grace period flipped the index between the locks) may unlock in
+ * either order: legal in every build, the debug checks included.
+ */
+static void test_overlapped_indexes(void **state)
+{
+	int first, second, i;
+	pthread_t t;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		first = tps_srcu_read_lock(&overlap_domain);
+		t = unit_thread_start(synchronize_thread, &overlap_domain);
+		/* The grace period flips the index, then waits for us. */
+		while ((int)(atomic_load(&overlap_domain.state) & TPS__SRCU_IDX) == first)
+			unit_sleep_ms(1);
+		second = tps_srcu_read_lock(&overlap_domain);
+		assert_int_not_equal(first, second);
+		if (i == 0) {
+			tps_srcu_read_unlock(&overlap_domain, first);
+			tps_srcu_read_unlock(&overlap_domain, second);
+		} else {
+			tps_srcu_read_unlock(&overlap_domain, second);
+			tps_srcu_read_unlock(&overlap_domain, first);
+		}
+		unit_thread_join(t);
+	}
+	assert_int_equal(tps_synchronize_srcu(&overlap_domain), 0);
 }
 
 /* Readers nested across more domains than the debug table tracks stay legal. */
@@ -1548,6 +1601,7 @@ int main(void)
 	        cmocka_unit_test(test_rules_mixed_readers),
 	        cmocka_unit_test(test_rules_invalid_domain),
 	        cmocka_unit_test(test_rules_unbalanced),
+	        cmocka_unit_test(test_overlapped_indexes),
 	        cmocka_unit_test(test_many_domains_nested),
 	};
 

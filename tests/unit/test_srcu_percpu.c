@@ -341,6 +341,43 @@ static void test_domain_static(void **state)
 		check_rseq_restarts();
 }
 
+/*
+ * The atomic fallback adds to the block of the CPU the thread runs on (read
+ * from the rseq area where glibc registered one, from sched_getcpu()
+ * otherwise): on a thread pinned to one CPU, every increment lands there.
+ */
+static void test_atomic_own_cpu(void **state)
+{
+	cpu_set_t all, one;
+	struct tps_srcu s;
+	int cpu, i, idx, checked = 0;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(tps_srcu_init_flags(&s, TPS_SRCU_ATOMIC), 0);
+	for (cpu = 0; cpu < CPU_SETSIZE && cpu < (int)s.nblocks; cpu++) {
+		unsigned long before;
+
+		if (!CPU_ISSET(cpu, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+		before = atomic_load(&s.blocks[cpu].lock[0]) + atomic_load(&s.blocks[cpu].lock[1]);
+		for (i = 0; i < 1000; i++) {
+			idx = tps_srcu_read_lock(&s);
+			tps_srcu_read_unlock(&s, idx);
+		}
+		assert_int_equal(atomic_load(&s.blocks[cpu].lock[0]) +
+		                         atomic_load(&s.blocks[cpu].lock[1]) - before,
+		                 1000);
+		checked++;
+	}
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_true(checked > 0);
+	assert_int_equal(tps_srcu_cleanup(&s), 0);
+}
+
 /* tps_rseq_enabled() tells the truth about the mode domains get. */
 static void test_rseq_enabled(void **state)
 {
@@ -397,6 +434,7 @@ int main(void)
 	        cmocka_unit_test(test_domain_default),
 	        cmocka_unit_test(test_domain_atomic),
 	        cmocka_unit_test(test_domain_static),
+	        cmocka_unit_test(test_atomic_own_cpu),
 	        cmocka_unit_test(test_rseq_enabled),
 	        cmocka_unit_test(test_dlclose_leaves_nothing_armed),
 	};

@@ -11,6 +11,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -309,9 +310,9 @@ static void test_argument_counts(void **state)
 	assert_int_equal(tps_register_trace_t_none(probe_none, NULL), 0);
 	assert_int_equal(tps_register_trace_t_eight(probe_eight, DATA(1000)), 0);
 	tps_trace_t_none();
-	tps_trace_t_eight(1, 2, 3, 4, 5, 6, 7, 80000000000L);
+	tps_trace_t_eight(1, 2, 3, 4, 5, 6, 7, LONG_MAX / 4);
 	assert_int_equal(none_hits, 1);
-	assert_true(eight_sum == 1000 + 28 + 80000000000L);
+	assert_true(eight_sum == 1000 + 28 + LONG_MAX / 4);
 	assert_int_equal(tps_unregister_trace_t_none(probe_none, NULL), 0);
 	assert_int_equal(tps_unregister_trace_t_eight(probe_eight, DATA(1000)), 0);
 	tps_tracepoint_synchronize_unregister();

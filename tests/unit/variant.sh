@@ -33,7 +33,11 @@ if ! cmake --build "$build" --target "$target" -j 2 >"$build/variant-build.log" 
 	exit 1
 fi
 exe="$build/tests/unit/$target"
+# A cross build runs its programs through an emulator (see tests/CMakeLists.txt).
+emu=${TPSYNC_TEST_EMULATOR:-}
 status=0
-CMOCKA_TEST_ABORT=1 env -u TPSYNC_FORCE_FALLBACK "$exe" || status=1
-CMOCKA_TEST_ABORT=1 TPSYNC_FORCE_FALLBACK=1 "$exe" || status=1
+# shellcheck disable=SC2086
+CMOCKA_TEST_ABORT=1 env -u TPSYNC_FORCE_FALLBACK $emu "$exe" || status=1
+# shellcheck disable=SC2086
+CMOCKA_TEST_ABORT=1 TPSYNC_FORCE_FALLBACK=1 $emu "$exe" || status=1
 exit $status
