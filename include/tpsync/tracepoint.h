@@ -25,6 +25,15 @@
 #ifndef TPSYNC_TRACEPOINT_H
 #define TPSYNC_TRACEPOINT_H
 
+/*
+ * The declaration macros use GNU C's comma elision (`, ##__VA_ARGS__`) for
+ * tracepoints with no arguments; a strict ISO C mode (-std=c11, -std=c17)
+ * would turn TPS_PROTO() into a syntax error deep inside them.
+ */
+#if defined(__STRICT_ANSI__) && !defined(__cplusplus)
+#error "tpsync's tracepoint macros need GNU C (-std=gnu11 or -std=gnu17, the default of gcc and clang), not a strict ISO C mode such as -std=c11"
+#endif
+
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_trace.h>
 
