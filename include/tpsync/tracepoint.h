@@ -331,7 +331,7 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 
 /** In one .c file of the object: defines a declared tracepoint (normal or faultable). */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
-/** TPS_TRACEPOINT_DEFINE(), with hooks run when the first probe attaches and the last one leaves. */
+/** TPS_TRACEPOINT_DEFINE() with hooks run on the first attach and the last detach. */
 #define TPS_TRACEPOINT_DEFINE_FN(tp, regfunc, unregfunc)                                           \
 	TPS__TRACEPOINT_DEFINE(tp, regfunc, unregfunc)
 
