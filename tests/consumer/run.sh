@@ -39,6 +39,17 @@ needs_libtpsync() {
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
+# The man pages, when the build made them (TPSYNC_BUILD_DOCS).
+if [ -d "$build/docs/man" ]; then
+	echo "== man pages"
+	page=$(find "$prefix" -path '*/man3/tps_synchronize_rcu.3')
+	[ -n "$page" ] || fail "no man page tps_synchronize_rcu.3 installed"
+	if command -v man >/dev/null 2>&1; then
+		MANPATH=$(dirname "$(dirname "$page")") man -w tps_synchronize_rcu ||
+			fail "man does not find tps_synchronize_rcu"
+	fi
+fi
+
 echo "== find_package"
 cmake -S "$src/tests/consumer/project" -B "$work/cmake" -DCMAKE_C_COMPILER="$cc" \
 	-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$flags" \
