@@ -24,7 +24,6 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime dev)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "")
 # Depends of each package from the ELF files it holds (libc6, ...).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # libtpsync-dev depends on the libtpsync0 of the same version.
