@@ -37,7 +37,7 @@
 #define FULL_RUNS 61
 #define QUICK_BATCH_NS 2000000.0
 #define FULL_BATCH_NS 5000000.0
-/* The sleeping-thread counts DESIGN §7 asks for, besides none. */
+/* The sleeping-thread counts measured, besides none. */
 static const unsigned int sleeping_counts[] = {16, 256};
 /* Sleeping threads need little stack. */
 #define SLEEPER_STACK (64 * 1024)

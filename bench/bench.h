@@ -5,7 +5,7 @@
  * the progress line.
  *
  * A subcommand measures, prints a table on stdout and, when --json was given,
- * appends one JSON line per measurement (DESIGN §9). main.c writes the
+ * appends one JSON line per measurement (bench/README.md). main.c writes the
  * context record first.
  */
 #ifndef TPSYNC_BENCH_H
@@ -150,7 +150,7 @@ void bench_json_bool(struct bench_json *j, const char *key, bool val);
 void bench_json_end(struct bench_json *j);
 
 /*
- * Begin a measurement record with the fields every one has (DESIGN §9):
+ * Begin a measurement record with the fields every one has (bench/README.md):
  * bench, impl, threads, unit, median, min, max, runs.
  */
 void bench_json_row(struct bench_json *j, FILE *f, const char *bench, const char *impl,

@@ -31,6 +31,11 @@
  * in a loop for one batch; the flavour's polled cookies, which advance by
  * cookie_step per grace period, count the grace periods that ran. The figure is grace
  * periods per call: 1 means no sharing, 1/SHARING_THREADS full sharing.
+ * Two scenarios (`scenario`): none, no readers, where a grace period is
+ * shorter than the time between two calls and callers seldom overlap; and
+ * holder, the holder reader above, where every grace period lasts about a
+ * millisecond and the callers that arrive during one can all be served by
+ * the next: sharing shows where it matters.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -400,13 +405,19 @@ static void *synchronizer(void *arg)
 	return NULL;
 }
 
-/* One batch of impl with SHARING_THREADS synchronizers: grace periods per call. */
-static double sharing_batch(const struct flavours *f, const struct readside_impl *impl)
+/*
+ * One batch of impl with SHARING_THREADS synchronizers: grace periods per
+ * call. r: the holder's readers, or NULL for none.
+ */
+static double sharing_batch(const struct flavours *f, struct readers *r,
+                            const struct readside_impl *impl)
 {
 	struct sharing s = {.f = f, .impl = impl};
 	pthread_t tids[SHARING_THREADS];
 	unsigned long c0, c1;
 
+	if (r)
+		readers_switch(r, impl);
 	pthread_barrier_init(&s.go, NULL, SHARING_THREADS + 1);
 	for (unsigned int i = 0; i < SHARING_THREADS; i++)
 		if (pthread_create(&tids[i], NULL, synchronizer, &s) != 0) {
@@ -430,22 +441,30 @@ static double sharing_batch(const struct flavours *f, const struct readside_impl
 	return s.calls ? (double)(c1 - c0) / impl->cookie_step / (double)s.calls : 0;
 }
 
-static void gp_sharing(const struct flavours *f)
+static void gp_sharing(const struct flavours *f, enum scenario kind)
 {
 	double *v = bench_calloc(f->n * f->runs, sizeof(*v));
+	struct readers r = {.f = f, .kind = kind};
 
-	printf("\ngrace-period sharing: %u threads calling synchronize; grace periods per call\n",
+	printf("\ngrace-period sharing, %s: %u threads calling synchronize; grace periods per "
+	       "call\n",
+	       kind == SCENARIO_HOLDER ? "one reader holding 1 ms sections" : "no readers",
 	       SHARING_THREADS);
 	printf("%-16s %9s %9s %9s\n", "impl", "median", "min", "max");
+	if (kind == SCENARIO_HOLDER)
+		readers_start(&r);
 	for (unsigned int rep = 0; rep < f->runs; rep++) {
-		bench_progress("gp sharing: run %u/%u", rep + 1, f->runs);
+		bench_progress("gp sharing %s: run %u/%u", scenario_names[kind], rep + 1, f->runs);
 		for (size_t k = 0; k < f->n; k++) {
 			size_t i = (rep + k) % f->n;
 
 			if (f->v[i]->get_state && f->v[i]->cookie_step)
-				v[i * f->runs + rep] = sharing_batch(f, f->v[i]);
+				v[i * f->runs + rep] = sharing_batch(
+				        f, kind == SCENARIO_HOLDER ? &r : NULL, f->v[i]);
 		}
 	}
+	if (kind == SCENARIO_HOLDER)
+		readers_stop(&r);
 	bench_progress_done();
 	for (size_t i = 0; i < f->n; i++) {
 		struct bench_stats st;
@@ -457,6 +476,7 @@ static void gp_sharing(const struct flavours *f)
 		printf("%-16s %9.3f %9.3f %9.3f\n", f->v[i]->name, st.median, st.min, st.max);
 		bench_json_row(&j, f->o->json, "gp-sharing", f->v[i]->name, SHARING_THREADS,
 		               "gp/call", &st, f->runs);
+		bench_json_str(&j, "scenario", scenario_names[kind]);
 		bench_json_end(&j);
 	}
 	fflush(stdout);
@@ -479,7 +499,8 @@ int bench_gp(const struct bench_opts *o)
 		for (int k = 0; k < NSCENARIOS; k++)
 			gp_scenario(&f, k);
 		gp_calls(&f);
-		gp_sharing(&f);
+		gp_sharing(&f, SCENARIO_NONE);
+		gp_sharing(&f, SCENARIO_HOLDER);
 		putchar('\n');
 		fflush(stdout);
 	}

@@ -14,7 +14,12 @@
  * workers run a job with fewer threads than the pool rotates too, so that
  * every thread count's figure is spread over the same CPUs (the CPUs of a
  * shared machine differ in speed). A repetition's figure is the mean over
- * threads of each thread's ns per iteration.
+ * threads of each thread's ns per iteration. With more threads than CPUs
+ * the threads do not all run at once (a thread may run its whole batch
+ * before another starts), so each thread's own timing would show no cost
+ * of oversubscription: the figure of such a job is instead the wall-clock
+ * time of the whole batch over one thread's iterations, and threads over
+ * it is the aggregate throughput the machine actually delivered.
  *
  * With an updater, one more thread (not pinned) calls the synchronize of the
  * row being measured, in a loop, for as long as the pool lives; the updates
@@ -205,32 +210,45 @@ static struct job job_of(const struct loops_spec *s, size_t j)
 
 /*
  * One batch of job on its workers, starting with worker first; the mean over
- * them of ns per iteration.
+ * them of ns per iteration, or with more threads than CPUs and wall set,
+ * the batch's wall-clock time over iterations.
  */
 static double run_batch(struct pool *p, const struct job *job, unsigned long iterations,
-                        unsigned int first)
+                        unsigned int first, bool wall)
 {
 	double sum = 0;
+	uint64_t t0;
 
 	p->job = job->impl;
 	p->iterations = iterations;
 	p->first = first % p->nworkers;
 	p->active = job->threads;
+	t0 = bench_now_ns();
 	pthread_barrier_wait(&p->start);
 	pthread_barrier_wait(&p->done);
+	if (wall && job->threads > bench_cpu_count())
+		return (double)(bench_now_ns() - t0) / (double)iterations;
 	for (unsigned int i = 0; i < job->threads; i++)
 		sum += p->ns_per_iter[(p->first + i) % p->nworkers];
 	return sum / job->threads;
 }
 
-/* The iteration count that makes one batch of job last about batch_ns. */
+/*
+ * The iteration count that makes one batch of job last about batch_ns. It
+ * is calibrated on the threads' own timings, which waits for a CPU do not
+ * inflate; with more threads than CPUs, the whole batch, about threads /
+ * CPUs times one thread's, is made to last batch_ns.
+ */
 static unsigned long calibrate(struct pool *p, const struct job *job, double batch_ns)
 {
 	unsigned long n = CALIBRATE_FIRST_ITERATIONS;
+	unsigned int ncpu = bench_cpu_count();
 	double ns;
 
+	if (job->threads > ncpu)
+		batch_ns = batch_ns * ncpu / job->threads;
 	for (;;) {
-		ns = run_batch(p, job, n, 0);
+		ns = run_batch(p, job, n, 0, false);
 		if (ns * (double)n >= CALIBRATE_MIN_NS || (double)n > 0x1p40 || n > ULONG_MAX / 2)
 			break;
 		n *= 2;
@@ -251,7 +269,8 @@ static void timed_batch(struct pool *p, struct loops_result *r, const struct job
 	atomic_store(&p->update_job, job->impl);
 	u0 = atomic_load(&p->updates);
 	t0 = bench_now_ns();
-	r->v[job->index * p->spec->runs + rep] = run_batch(p, job, r->iterations[job->index], rep);
+	r->v[job->index * p->spec->runs + rep] =
+	        run_batch(p, job, r->iterations[job->index], rep, true);
 	elapsed_ns[job->index] += (double)(bench_now_ns() - t0);
 	updates[job->index] += atomic_load(&p->updates) - u0;
 }
@@ -283,7 +302,7 @@ static void prepare(struct pool *p, struct loops_result *r, size_t njobs)
 		struct job job = job_of(s, j);
 
 		atomic_store(&p->update_job, job.impl);
-		run_batch(p, &job, r->iterations[j], 0);
+		run_batch(p, &job, r->iterations[j], 0, true);
 	}
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - tpsync-bench: one executable, one subcommand per question
- * (DESIGN §7, §9).
+ * (bench/README.md).
  *
  *   tpsync-bench SUBCOMMAND [--quick|--full] [--impl a,b,...]
  *                [--threads 1,2,...] [--runs N] [--json FILE]

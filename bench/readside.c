@@ -24,7 +24,7 @@
  *
  * Method: loops.c. A repetition's figure is the mean over threads of each
  * thread's ns per pair; the output is the median, min and max of these
- * figures over the repetitions (DESIGN §7, §9).
+ * figures over the repetitions.
  */
 #include <errno.h>
 #include <math.h>
@@ -37,9 +37,8 @@
 #include "readside.h"
 
 /*
- * Timed repetitions per measurement. DESIGN §7 asks for at least 15 and 30;
- * a repetition is cheap here, and more of them steady the median on a
- * shared machine.
+ * Timed repetitions per measurement: a repetition is cheap here, and more
+ * of them steady the median on a shared machine.
  */
 #define QUICK_RUNS 31
 #define FULL_RUNS 61
@@ -80,6 +79,12 @@ struct readside_run {
 	double batch_ns;
 	/* The row the resolution variant copies, chosen by the base variant. */
 	const struct readside_impl *resolution_row;
+	/*
+	 * The default counts up to the CPU count, for the variants other than
+	 * base (NULL when --threads chose the counts: all of them then).
+	 */
+	const unsigned int *fitting;
+	unsigned int nfitting;
 };
 
 bool bench_readside_knows_impl(const char *name)
@@ -102,21 +107,28 @@ const struct readside_impl *readside_find(const char *name)
 }
 
 /*
- * Default thread counts: 1, 2 (the scaling goal of issue 5 compares 2
- * threads with 1) and every CPU; --full adds the powers of two between.
+ * Default thread counts, ascending: 1, 2, 4 and 8 whatever the CPU count
+ * (more threads than CPUs shows what preempted readers cost), and every
+ * CPU; --full adds the powers of two up to the CPU count. *nfitting is set
+ * to how many of them are at most the CPU count (they come first).
  */
-static unsigned int default_threads(enum bench_mode mode, unsigned int out[MAX_DEFAULT_COUNTS])
+static unsigned int default_threads(enum bench_mode mode, unsigned int out[MAX_DEFAULT_COUNTS],
+                                    unsigned int *nfitting)
 {
-	unsigned int ncpu = bench_cpu_count(), n = 0;
+	unsigned int ncpu = bench_cpu_count(), n = 0, top = 8;
 
-	out[n++] = 1;
-	if (ncpu > 2)
-		out[n++] = 2;
-	for (unsigned int t = 4; mode == BENCH_FULL && t < ncpu && n < MAX_DEFAULT_COUNTS - 1;
-	     t *= 2)
+	if (mode == BENCH_FULL && ncpu > top)
+		top = ncpu;
+	for (unsigned int t = 1; t <= top && n < MAX_DEFAULT_COUNTS - 1; t *= 2) {
+		if (t > ncpu && (n == 0 || out[n - 1] < ncpu))
+			out[n++] = ncpu;
 		out[n++] = t;
-	if (ncpu > 1)
+	}
+	if (out[n - 1] < ncpu)
 		out[n++] = ncpu;
+	*nfitting = 0;
+	while (*nfitting < n && out[*nfitting] <= ncpu)
+		(*nfitting)++;
 	return n;
 }
 
@@ -306,6 +318,7 @@ static void resolution(struct readside_run *run)
 static int run_variant(struct readside_run *run, enum variant v)
 {
 	const struct readside_impl **rows;
+	struct readside_run sub = *run;
 	size_t n = 0;
 	int status = 0;
 
@@ -317,11 +330,30 @@ static int run_variant(struct readside_run *run, enum variant v)
 	for (size_t i = 0; i < run->n; i++)
 		if (applies(run->impls[i], v))
 			rows[n++] = run->impls[i];
+	/*
+	 * With the default counts, only the base variant runs more threads
+	 * than CPUs: the other variants are compared at 1 thread and every
+	 * CPU, and the run stays short.
+	 */
+	if (v != VARIANT_BASE && run->fitting && run->nfitting) {
+		sub.threads = run->fitting;
+		sub.nthreads = run->nfitting;
+	}
 	/* In membarrier mode the fallback needs a process of its own. */
-	if (n && v == VARIANT_FALLBACK && tps_membarrier_enabled())
-		status = fallback_child(run, rows, n);
-	else if (n)
-		measure(run, rows, n, run->threads, run->nthreads, v);
+	if (n && v == VARIANT_FALLBACK && tps_membarrier_enabled()) {
+		status = fallback_child(&sub, rows, n);
+	} else if (n && v == VARIANT_BASE && run->fitting && run->nfitting < run->nthreads) {
+		/*
+		 * The counts above the CPU count in a pool of their own: a
+		 * pool with more workers than CPUs pins none of them.
+		 */
+		measure(&sub, rows, n, run->fitting, run->nfitting, v);
+		measure(&sub, rows, n, run->threads + run->nfitting, run->nthreads - run->nfitting,
+		        v);
+	} else if (n) {
+		measure(&sub, rows, n, sub.threads, sub.nthreads, v);
+	}
+	run->resolution_row = sub.resolution_row;
 	free(rows);
 	return status;
 }
@@ -366,8 +398,9 @@ int bench_readside(const struct bench_opts *o)
 
 	run.n = readside_select(o, "readside", NULL, run.impls, &status);
 	if (!run.nthreads) {
-		run.nthreads = default_threads(o->mode, defaults);
+		run.nthreads = default_threads(o->mode, defaults, &run.nfitting);
 		run.threads = defaults;
+		run.fitting = defaults;
 	}
 	printf("readside: ns per lock/unlock pair per thread; median, min and max of %u runs "
 	       "of %.0f ms batches\n",

@@ -44,7 +44,7 @@ void readside_cb_done(struct readside_cb *cb);
 	((struct readside_cb *)(void *)((char *)(head_ptr)-offsetof(struct readside_cb, head)))
 
 struct readside_impl {
-	/* The name of DESIGN §9, used by --impl and in the output. */
+	/* The row's name (bench/README.md), used by --impl and in the output. */
 	const char *name;
 	/*
 	 * Once per process, before any measuring thread starts; NULL when

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report.c - `tpsync-bench report FILE.jsonl [--out DIR]`: report.md, with
- * a section and tables per question (read side, barriers, grace periods,
- * tracepoints), the ratios the seeds argue about, the goals of issue 5 with
- * PASS or MISS, and the plots (report_plot.c). DIR defaults to the
- * directory of FILE.jsonl.
+ * report.c - `tpsync-bench report FILE.jsonl [--out DIR]`: report.md. First
+ * the machine and its load, then a summary that answers "which flavour
+ * should I use" from the run's own figures, then a section and tables per
+ * question (read side, barriers, grace periods, tracepoints), the ratios
+ * folklore argues about, the library's performance targets with PASS or
+ * MISS, and the plots (report_plot.c). DIR defaults to the directory of
+ * FILE.jsonl.
  */
 #include <errno.h>
 #include <math.h>
@@ -27,7 +29,7 @@ static const char *const scenarios[] = {"none", "busy", "holder"};
 struct report {
 	const struct report_file *f;
 	FILE *md;
-	/* The largest readside thread count (every CPU, by default). */
+	/* The largest readside thread count that is at most the CPU count. */
 	unsigned int max_threads;
 };
 
@@ -107,6 +109,29 @@ static double scaling(const struct report *rp, const char *impl)
 
 /* ---- Header ---- */
 
+/*
+ * The load averages of the context record, and a warning when the machine
+ * was busy: other work then shared the CPUs and slowed some repetitions.
+ */
+static void load_row(struct report *rp, const struct report_record *c)
+{
+	double l1 = report_num(c, "load1"), nproc = report_num(c, "nproc");
+
+	if (isnan(l1)) {
+		md(rp, "| load average | not recorded |\n\n");
+		return;
+	}
+	md(rp, "| load average (1, 5, 15 min) at the start | %.2f, %.2f, %.2f |\n\n", l1,
+	   report_num(c, "load5"), report_num(c, "load15"));
+	if (!isnan(nproc) && nproc > 0 && l1 >= 0.5 * nproc)
+		md(rp,
+		   "**The machine was busy** when the run started (load %.2f on %g CPUs): other "
+		   "work shared the CPUs, so absolute figures are indicative and may be up to "
+		   "several times too slow; the ratios of rows measured interleaved in one table "
+		   "hold better. Measure on a quiet machine before quoting figures.\n\n",
+		   l1, nproc);
+}
+
 static void header(struct report *rp, const char *path)
 {
 	struct report_query q = {.bench = "context"};
@@ -131,7 +156,8 @@ static void header(struct report *rp, const char *path)
 	md(rp, "| compiler | %s |\n", report_str(c, "compiler") ?: none);
 	md(rp, "| build, revision | %s, %s |\n", report_str(c, "build_type") ?: none,
 	   report_str(c, "git_revision") ?: none);
-	md(rp, "| date | %s |\n\n", report_str(c, "date") ?: none);
+	md(rp, "| date | %s |\n", report_str(c, "date") ?: none);
+	load_row(rp, c);
 	md(rp, "Method: each figure is the median over repetitions (min and max beside it) of "
 	       "batches of 1–10 ms, after calibration and a warm-up; the implementations and "
 	       "thread counts of a table were measured interleaved in one process, in an order "
@@ -204,6 +230,40 @@ static void readside_variant_table(struct report *rp, const char **impls, size_t
 	md(rp, "\n");
 }
 
+/* Median ns per pair per thread at every thread count, oversubscribed ones marked. */
+static void readside_threads_table(struct report *rp, const char **impls, size_t n,
+                                   const unsigned int *threads, size_t nt)
+{
+	struct report_query c = {.bench = "context"};
+	double nproc = report_get(rp->f, &c, "nproc");
+	char v[32];
+
+	if (nt < 2)
+		return;
+	md(rp, "Against the thread count (ns per pair per thread, median). * = more threads than "
+	       "CPUs: the threads take turns, and the figure is the wall-clock time of the whole "
+	       "batch over one thread's pairs, so that threads / figure is the aggregate "
+	       "throughput the machine delivered. It can be no better than with one thread per "
+	       "CPU; in batches of a few milliseconds the scheduler may not spread the threads "
+	       "over every CPU, so read it as a lower bound. A reader preempted inside its "
+	       "critical section holds up grace periods.\n\n"
+	       "| implementation |");
+	for (size_t k = 0; k < nt; k++)
+		md(rp, " %u%s |", threads[k], !isnan(nproc) && threads[k] > nproc ? "*" : "");
+	md(rp, "\n|---|");
+	for (size_t k = 0; k < nt; k++)
+		md(rp, "---|");
+	md(rp, "\n");
+	for (size_t i = 0; i < n; i++) {
+		md(rp, "| %s |", impls[i]);
+		for (size_t k = 0; k < nt; k++)
+			md(rp, " %s |",
+			   fmt_ns(median_of(rp, "readside", impls[i], threads[k]), v, sizeof(v)));
+		md(rp, "\n");
+	}
+	md(rp, "\n");
+}
+
 static void section_readside(struct report *rp)
 {
 	struct report_query q = {.bench = "readside"};
@@ -217,10 +277,10 @@ static void section_readside(struct report *rp)
 		md(rp, "No read-side measurements.\n\n");
 		return;
 	}
-	rp->max_threads = nt ? threads[nt - 1] : 1;
 	md(rp, "ns per lock/unlock pair per thread, median (min–max). The 2-thread speed-up is "
 	       "the aggregate throughput with 2 threads over 1 thread (2 is perfect scaling).\n\n");
 	readside_main_table(rp, impls, n);
+	readside_threads_table(rp, impls, n, threads, nt);
 	readside_variant_table(rp, impls, n);
 }
 
@@ -325,20 +385,48 @@ static void gp_call_table(struct report *rp)
 	md(rp, "\n");
 }
 
+/* "median (min–max)" of a gp-sharing record, or "–". */
+static const char *fmt_sharing(const struct report_record *r, char *buf, size_t size)
+{
+	if (!r)
+		snprintf(buf, size, "–");
+	else
+		snprintf(buf, size, "%.3f (%.3f–%.3f)", report_num(r, "median"),
+		         report_num(r, "min"), report_num(r, "max"));
+	return buf;
+}
+
 static void gp_sharing_table(struct report *rp)
 {
-	md(rp, "Grace-period sharing: 4 threads call synchronize in a loop; grace periods per "
-	       "call, counted with the polled cookies (1 = no sharing, 0.25 = full sharing).\n\n");
-	md(rp, "| flavour | median | min | max |\n|---|---|---|---|\n");
-	for (size_t i = 0; i < NELEMS(gp_flavours); i++) {
-		struct report_query q = {.bench = "gp-sharing", .impl = gp_flavours[i]};
-		const struct report_record *r = report_find(rp->f, &q);
+	char a[64], b[64];
 
-		if (r)
-			md(rp, "| %s | %.3f | %.3f | %.3f |\n", gp_flavours[i],
-			   report_num(r, "median"), report_num(r, "min"), report_num(r, "max"));
+	md(rp, "Grace-period sharing: 4 threads call synchronize in a loop; the figure is "
+	       "grace periods per call, counted with the polled cookies: 1 when every call ran "
+	       "a grace period of its own, 0.25 when every grace period served all four "
+	       "callers.\n\n");
+	md(rp, "| flavour | no readers | one reader holding 1 ms |\n|---|---|---|\n");
+	for (size_t i = 0; i < NELEMS(gp_flavours); i++) {
+		struct report_query n = {
+		        .bench = "gp-sharing", .impl = gp_flavours[i], .scenario = "none"};
+		struct report_query h = {
+		        .bench = "gp-sharing", .impl = gp_flavours[i], .scenario = "holder"};
+		const struct report_record *rn = report_find(rp->f, &n),
+		                           *rh = report_find(rp->f, &h);
+
+		if (rn || rh)
+			md(rp, "| %s | %s | %s |\n", gp_flavours[i], fmt_sharing(rn, a, sizeof(a)),
+			   fmt_sharing(rh, b, sizeof(b)));
 	}
-	md(rp, "\n");
+	md(rp, "\nWhy: with no readers a grace period takes nanoseconds to microseconds, less "
+	       "than the time between two calls of one thread, so the callers seldom overlap "
+	       "and each call runs its own (about 1). With a reader holding 1 ms sections, "
+	       "each grace period waits about a millisecond, and the callers pile up behind "
+	       "it. A call that arrives while a grace period is already running cannot use "
+	       "it (that grace period may have started before a reader the caller must wait "
+	       "for), so it waits for the next one, and that one serves every caller that "
+	       "arrived in the meantime: the figure falls well below 1, and the latency of "
+	       "synchronize stays about one or two grace periods however many threads call "
+	       "it.\n\n");
 }
 
 static void section_gp(struct report *rp)
@@ -400,7 +488,7 @@ static void section_tracepoint(struct report *rp)
 	md(rp, "\n");
 }
 
-/* ---- The seeds' claims ---- */
+/* ---- Ratios folklore argues about ---- */
 
 static void seed_ratio(struct report *rp, const char *what, const char *num, const char *den)
 {
@@ -464,7 +552,7 @@ static void seed_resolution(struct report *rp)
 
 static void section_seeds(struct report *rp)
 {
-	md(rp, "## What the seeds claimed\n\n");
+	md(rp, "## Ratios folklore argues about\n\n");
 	md(rp, "Read-side ratios of medians, measured interleaved:\n\n");
 	md(rp, "| ratio | 1 thread | %u threads |\n|---|---|---|\n", rp->max_threads);
 	seed_ratio(rp, "srcu / classic (tps-srcu / tps-rcu)", "tps-srcu", "tps-rcu");
@@ -478,9 +566,9 @@ static void section_seeds(struct report *rp)
 	seed_resolution(rp);
 }
 
-/* ---- The goals of issue 5 ---- */
+/* ---- The library's performance targets ---- */
 
-/* One goal: measured value against a limit; pass when value <= limit (or >= when at_least). */
+/* One target: measured value against a limit; pass when value <= limit (or >= when at_least). */
 static void goal(struct report *rp, const char *what, double value, double limit, bool at_least)
 {
 	const char *verdict = isnan(value)     ? "n/a"
@@ -498,9 +586,10 @@ static void section_goals(struct report *rp)
 	double memb = median_of(rp, "readside", "urcu-memb", 1);
 	double empty = median_of(rp, "tracepoint", "empty", 1);
 
-	md(rp, "## Goals of issue 5\n\n");
-	md(rp, "Ratios of medians in this run (read side: 1 thread, base variant).\n\n");
-	md(rp, "| goal | measured | limit | verdict |\n|---|---|---|---|\n");
+	md(rp, "## Performance targets\n\n");
+	md(rp, "What the library is built to achieve, against this run (ratios of medians; read "
+	       "side: 1 thread, base variant).\n\n");
+	md(rp, "| target | measured | limit | verdict |\n|---|---|---|---|\n");
 	goal(rp, "tps-rcu / urcu-memb", median_of(rp, "readside", "tps-rcu", 1) / memb, 1.1, false);
 	goal(rp, "tps-trace / urcu-memb", median_of(rp, "readside", "tps-trace", 1) / memb, 1.1,
 	     false);
@@ -525,6 +614,110 @@ static void section_goals(struct report *rp)
 	   "nothing between threads, scales %.2f from 1 to 2 threads (time taken by other "
 	   "processes and the hypervisor lowers it).\n\n",
 	   scaling(rp, "empty"));
+}
+
+/* ---- Summary: which flavour should I use ---- */
+
+static void summary_row(struct report *rp, const char *need, const char *flavour, const char *impl)
+{
+	char v[4][32];
+
+	md(rp, "| %s | %s | %s | %s | %s | %s |\n", need, flavour,
+	   fmt_ns(median_of(rp, "readside", impl, 1), v[0], 32),
+	   fmt_ns(gp_p50(rp, impl, "none"), v[1], 32), fmt_ns(gp_p50(rp, impl, "busy"), v[2], 32),
+	   fmt_ns(gp_p50(rp, impl, "holder"), v[3], 32));
+}
+
+/* srcu-fast against srcu: the reads per update above which srcu-fast costs less. */
+static void summary_srcu_choice(struct report *rp)
+{
+	double rs = median_of(rp, "readside", "tps-srcu", 1);
+	double rf = median_of(rp, "readside", "tps-srcu-fast", 1);
+	double gs = gp_p50(rp, "tps-srcu", "none"), gf = gp_p50(rp, "tps-srcu-fast", "none");
+	char a[32], b[32];
+
+	if (isnan(rs) || isnan(rf) || isnan(gs) || isnan(gf))
+		return;
+	if (rs <= rf) {
+		md(rp, "- SRCU: in this run tps-srcu-fast readers were not cheaper than tps-srcu "
+		       "ones; prefer tps-srcu, whose grace periods need no membarrier.\n");
+		return;
+	}
+	md(rp, "- SRCU: a tps-srcu-fast reader saves %s per lock/unlock pair",
+	   fmt_ns(rs - rf, a, 32));
+	if (gf > gs)
+		md(rp,
+		   "; its grace period costs %s more with no readers (a membarrier). It pays "
+		   "off once a domain sees more than %.0f reads per update, as almost every "
+		   "read-mostly domain does; below that, use tps-srcu.\n",
+		   fmt_ns(gf - gs, b, 32), (gf - gs) / (rs - rf));
+	else
+		md(rp, ", and its grace periods were no slower here: use tps-srcu-fast.\n");
+}
+
+static void summary_tracepoints(struct report *rp)
+{
+	double empty = median_of(rp, "tracepoint", "empty", 1);
+	double off = median_of(rp, "tracepoint", "disabled", 1);
+	double n1 = median_of(rp, "tracepoint", "normal-1", 1);
+	double f1 = median_of(rp, "tracepoint", "faultable-1", 1);
+	char a[32], b[32], c[32], d[32];
+
+	if (isnan(off) || isnan(n1) || isnan(f1))
+		return;
+	md(rp,
+	   "- Tracepoints: a disabled call site costs %s (the empty loop %s); with one probe, "
+	   "%s on a normal tracepoint (classic readers) and %s on a faultable one (tasks-trace): "
+	   "declare a tracepoint faultable only when its probes must sleep or fault.\n",
+	   fmt_ns(off, a, 32), fmt_ns(empty, b, 32), fmt_ns(n1, c, 32), fmt_ns(f1, d, 32));
+}
+
+static void summary_sharing(struct report *rp)
+{
+	struct report_query q = {.bench = "gp-sharing", .impl = "tps-rcu", .scenario = "holder"};
+	double v = report_get(rp->f, &q, "median");
+
+	if (isnan(v))
+		return;
+	md(rp,
+	   "- Many updaters: concurrent synchronize calls share grace periods. With a reader "
+	   "holding 1 ms, four threads calling `tps_synchronize_rcu()` needed %.2f grace "
+	   "periods per call (1 would be none shared): see *Callbacks and sharing*.\n",
+	   v);
+}
+
+static void section_summary(struct report *rp)
+{
+	char v[4][32];
+
+	md(rp, "## Which flavour should I use\n\n");
+	md(rp, "From this run's medians: read side at 1 thread (ns per lock/unlock pair), grace "
+	       "period p50 (one synchronize call) with no readers, with busy readers on every "
+	       "CPU, and with one reader holding a 1 ms critical section.\n\n");
+	md(rp, "| your readers | use | read side | grace period, no readers | busy readers | "
+	       "1 ms holder |\n|---|---|---|---|---|---|\n");
+	summary_row(rp, "never block or fault; the cheapest reads", "classic (`tps_rcu_*`)",
+	            "tps-rcu");
+	summary_row(rp, "may sleep, block or fault; one global domain",
+	            "tasks-trace (`tps_rcu_*_trace`)", "tps-trace");
+	summary_row(rp,
+	            "may block; independent domains, or threads that never register (signal "
+	            "handlers of any thread)",
+	            "srcu-fast (`tps_srcu_*_fast`)", "tps-srcu-fast");
+	summary_row(rp, "the same, with updates about as frequent as reads", "SRCU (`tps_srcu_*`)",
+	            "tps-srcu");
+	md(rp, "| for comparison: liburcu's memb flavour | `urcu-memb` | %s | %s | %s | %s |\n\n",
+	   fmt_ns(median_of(rp, "readside", "urcu-memb", 1), v[0], 32),
+	   fmt_ns(gp_p50(rp, "urcu-memb", "none"), v[1], 32),
+	   fmt_ns(gp_p50(rp, "urcu-memb", "busy"), v[2], 32),
+	   fmt_ns(gp_p50(rp, "urcu-memb", "holder"), v[3], 32));
+	md(rp, "- A reader that blocks holds every grace period of its flavour for as long as it "
+	       "blocks (the 1 ms column); it delays only its own flavour, and with SRCU only its "
+	       "own domain.\n");
+	summary_srcu_choice(rp);
+	summary_tracepoints(rp);
+	summary_sharing(rp);
+	md(rp, "\n");
 }
 
 /* ---- Plots ---- */
@@ -562,7 +755,8 @@ static const char *dir_of(const char *path, char *buf, size_t size)
 
 static int write_report(const struct report_file *f, const char *in, const char *dir)
 {
-	struct report rp = {.f = f, .max_threads = 1};
+	struct report_query readside = {.bench = "readside"};
+	struct report rp = {.f = f, .max_threads = report_all_cpus_threads(f, &readside)};
 	struct report_plots plots;
 	char path[4096];
 
@@ -578,6 +772,7 @@ static int write_report(const struct report_file *f, const char *in, const char 
 		return 1;
 	}
 	header(&rp, in);
+	section_summary(&rp);
 	section_readside(&rp);
 	section_barrier(&rp);
 	section_gp(&rp);

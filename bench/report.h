@@ -79,6 +79,14 @@ size_t report_distinct(const struct report_file *f, const struct report_query *q
 size_t report_threads(const struct report_file *f, const struct report_query *q, unsigned int *out,
                       size_t max);
 
+/*
+ * The largest thread count of the records matching q that is at most the
+ * CPU count of the run's context record (every CPU busy, none
+ * oversubscribed): the largest count when the CPU count is unknown, 1 when
+ * there is none.
+ */
+unsigned int report_all_cpus_threads(const struct report_file *f, const struct report_query *q);
+
 /* ---- report_plot.c ---- */
 
 /* Most plots a report makes; report_plots() returns their file names. */

@@ -310,3 +310,16 @@ size_t report_threads(const struct report_file *f, const struct report_query *q,
 	}
 	return n;
 }
+
+unsigned int report_all_cpus_threads(const struct report_file *f, const struct report_query *q)
+{
+	struct report_query c = {.bench = "context"};
+	double nproc = report_get(f, &c, "nproc");
+	unsigned int threads[256], best = 1;
+	size_t n = report_threads(f, q, threads, sizeof(threads) / sizeof(threads[0]));
+
+	for (size_t k = 0; k < n; k++)
+		if (isnan(nproc) || threads[k] <= nproc)
+			best = threads[k];
+	return best;
+}

@@ -60,10 +60,8 @@ static void plot_readside(struct plot_ctx *c)
 {
 	struct report_query q = {.bench = "readside"};
 	const char *impls[MAX_SERIES];
-	unsigned int threads[MAX_SERIES];
 	size_t n = report_distinct(c->f, &q, "impl", impls, MAX_SERIES);
-	size_t nt = report_threads(c->f, &q, threads, MAX_SERIES);
-	unsigned int last = nt ? threads[nt - 1] : 1;
+	unsigned int last = report_all_cpus_threads(c->f, &q);
 	/* The series: 1 thread, and one thread per CPU when that is more. */
 	unsigned int series[2] = {1, last};
 	size_t nseries = last > 1 ? 2 : 1;
@@ -102,8 +100,10 @@ static void plot_readside_threads(struct plot_ctx *c)
 	unsigned int threads[MAX_SERIES];
 	size_t n = report_distinct(c->f, &q, "impl", impls, MAX_SERIES);
 	size_t nt = report_threads(c->f, &q, threads, MAX_SERIES);
+	struct report_query ctx = {.bench = "context"};
+	double nproc = report_get(c->f, &ctx, "nproc");
 
-	if (!n || !nt)
+	if (!n || nt < 2)
 		return;
 	fputs("$threads << EOD\nthreads", c->gp);
 	for (size_t i = 0; i < n; i++)
@@ -120,12 +120,26 @@ static void plot_readside_threads(struct plot_ctx *c)
 		}
 	}
 	fputs("\nEOD\n", c->gp);
-	add_plot(c, "readside-threads.png", "Aggregate read-side throughput against threads");
+	add_plot(c, "readside-threads.png",
+	         "Aggregate read-side throughput against threads (right of the dashed line: "
+	         "more threads than CPUs)");
+	/* Both axes logarithmic: thread counts double, throughputs span decades. */
+	fputs("set logscale xy 2\nset logscale y 10\nset xlabel 'threads'\n"
+	      "set ylabel 'million pairs per second, all threads'\nset xtics (",
+	      c->gp);
+	for (size_t k = 0; k < nt; k++)
+		fprintf(c->gp, "%s%u", k ? ", " : "", threads[k]);
+	fprintf(c->gp, ")\nset xrange [%g:%g]\nset key outside right\n", threads[0] / 1.2,
+	        threads[nt - 1] * 1.2);
+	if (!isnan(nproc) && nproc >= 1)
+		fprintf(c->gp,
+		        "set arrow 1 from %g, graph 0 to %g, graph 1 nohead dashtype 2\n"
+		        "set label 1 '%g CPUs' at %g, graph 0.97 left offset 0.5,0\n",
+		        nproc, nproc, nproc, nproc);
 	fprintf(c->gp,
-	        "set logscale y\nset xlabel 'threads'\nset ylabel 'million pairs per second'\n"
-	        "set xtics 1\nset key outside right\n"
 	        "plot for [i=2:%zu] $threads using 1:i with linespoints title columnhead(i)\n"
-	        "set key above\n",
+	        "set key above\nunset arrow 1\nunset label 1\nunset xrange\nunset xtics\nset "
+	        "xtics\n",
 	        n + 1);
 	reset(c);
 }
@@ -221,7 +235,8 @@ static void plot_fences(struct plot_ctx *c)
 	if (!rows)
 		return;
 	add_plot(c, "fences.png", "Fence cost (median, min-max)");
-	fputs("set ylabel 'ns per fence'\nset style data histogram\n"
+	/* A compiler barrier costs nothing, mfence tens of ns: decades apart. */
+	fputs("set logscale y\nset ylabel 'ns per fence'\nset style data histogram\n"
 	      "set style histogram errorbars gap 1 lw 1\n"
 	      "plot $fences using 2:3:4:xtic(1) notitle\n",
 	      c->gp);

@@ -317,6 +317,22 @@ static void cpu_model(char *buf, size_t size)
 	fclose(f);
 }
 
+/*
+ * The load averages over 1, 5 and 15 minutes from /proc/loadavg (NAN when
+ * unreadable): with the CPU count, whether other work shared the machine.
+ */
+static void load_averages(double load[3])
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	load[0] = load[1] = load[2] = NAN;
+	if (!f)
+		return;
+	if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
+		load[0] = load[1] = load[2] = NAN;
+	fclose(f);
+}
+
 /* Did glibc register an rseq area for this thread (glibc 2.35 and later)? */
 static bool rseq_registered(void)
 {
@@ -340,6 +356,7 @@ void bench_json_context(FILE *f)
 	struct bench_json j;
 	struct utsname u;
 	char cpu[256], date[32];
+	double load[3];
 	const char *rev = getenv("TPSYNC_GIT_REVISION");
 	time_t now = time(NULL);
 	struct tm tm;
@@ -364,6 +381,12 @@ void bench_json_context(FILE *f)
 	bench_json_str(&j, "build_type", *TPSBENCH_BUILD_TYPE ? TPSBENCH_BUILD_TYPE : "none");
 	bench_json_str(&j, "git_revision", rev);
 	bench_json_str(&j, "date", date);
+	load_averages(load);
+	if (!isnan(load[0])) {
+		bench_json_num(&j, "load1", load[0]);
+		bench_json_num(&j, "load5", load[1]);
+		bench_json_num(&j, "load15", load[2]);
+	}
 	bench_json_end(&j);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/core.h - what every flavour shares: callback heads, pointer
  * publication, thread registration, the fence mode and the per-thread
  * record the inline read sides use.
@@ -17,17 +17,20 @@
 extern "C" {
 #endif
 
-/*
+/**
  * struct tps_rcu_head - embedded in an object to be reclaimed by a callback:
  * tps_call_rcu(&obj->head, fn), tps_call_srcu(&domain, &obj->head, fn),
  * tps_call_rcu_tasks_trace(&obj->head, fn). The callback receives the head;
  * tps_container_of() recovers the object.
  */
 struct tps_rcu_head {
+	/** Queue link, owned by the library while the callback is pending. */
 	struct tps_rcu_head *next;
+	/** The callback, set by the call_* function. */
 	void (*func)(struct tps_rcu_head *head);
 };
 
+/** A callback of tps_call_rcu() and the other call_* functions. */
 typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
 
 /*
@@ -49,12 +52,16 @@ typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
 #else
 #define TPS__MO_DEREF __ATOMIC_CONSUME
 #endif
+/** Load p inside a read-side critical section (consume; pairs with tps_rcu_assign_pointer()). */
 #define tps_rcu_dereference(p) __atomic_load_n(&(p), TPS__MO_DEREF)
+/** Publish v in p with a release store (a statement). */
 #define tps_rcu_assign_pointer(p, v)                                                               \
 	do {                                                                                       \
 		__atomic_store_n(&(p), (v), __ATOMIC_RELEASE);                                     \
 	} while (0)
-/*
+/**
+ * Publish v in *pp and return the old value, with a full barrier.
+ *
  * (XP) The fence after the exchange makes it the full barrier promised: a
  * seq_cst RMW alone orders no later relaxed access in C11, nor on AArch64
  * without LSE. A compiler barrier on x86, where the xchg is the fence.
@@ -66,7 +73,7 @@ typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
 		tps_smp_mb__after_atomic();                                                        \
 		tps__xchg_old;                                                                     \
 	})
-/* For updaters holding the update-side lock: no ordering needed. */
+/** Load p for an updater holding the update-side lock: no ordering needed. */
 #define tps_rcu_dereference_protected(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 
 /**
@@ -102,7 +109,7 @@ TPS_EXPORT int tps_register_thread(void);
  */
 TPS_EXPORT int tps_unregister_thread(void);
 
-/* tps_thread_registered() - is the calling thread in the registry? */
+/** tps_thread_registered() - is the calling thread in the registry? Never blocks. */
 TPS_EXPORT bool tps_thread_registered(void);
 
 /**
@@ -148,6 +155,7 @@ TPS_EXPORT int tps_force_fallback(void);
 #define TPS__TRACE_FALLBACK TPS__RCU_FALLBACK
 #define TPS__TRACE_REGISTERED TPS__RCU_REGISTERED
 
+/** @cond INTERNAL */
 struct tps_thread {
 	/* Read-side words, written by the owning thread only. */
 	_Atomic unsigned long rcu_ctr;
@@ -167,6 +175,7 @@ struct tps_thread {
 	/* Owning thread only (signals blocked while it changes). */
 	int registered;
 };
+/** @endcond */
 
 /*
  * tps__rule_broken() - report a broken rule of the model ("rule" names it)
@@ -174,7 +183,9 @@ struct tps_thread {
  */
 TPS_EXPORT TPS__NORETURN TPS__COLD void tps__rule_broken(const char *rule, const char *detail);
 
+/** @cond INTERNAL */
 extern TPS_EXPORT __thread struct tps_thread tps__self __attribute__((tls_model("initial-exec")));
+/** @endcond */
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/flavor.h - one ops table over every flavour, for generic code: the
  * torture harness, the benchmarks, tools that let a user pick a flavour by
  * name. Fast paths never go through it: an indirect call per lock costs more
@@ -17,36 +17,54 @@
 extern "C" {
 #endif
 
-/* Readers of the flavour may sleep, block on I/O and take page faults. */
+/** Readers of the flavour may sleep, block on I/O and take page faults. */
 #define TPS_FLAVOR_READERS_MAY_BLOCK 0x1u
-/* The flavour works on domains: pass a struct tps_srcu * as domain. */
+/** The flavour works on domains: pass a struct tps_srcu * as domain. */
 #define TPS_FLAVOR_HAS_DOMAINS 0x2u
-/* Readers need a registered thread (registration is automatic). */
+/** Readers need a registered thread (registration is automatic). */
 #define TPS_FLAVOR_REGISTERED_READERS 0x4u
 
+/**
+ * struct tps_flavor - one flavour's operations. domain is the struct
+ * tps_srcu * of a domain for flavours with TPS_FLAVOR_HAS_DOMAINS, ignored
+ * otherwise. Each operation has the context rules of the function it calls.
+ */
 struct tps_flavor {
+	/** "rcu", "srcu", "srcu-fast" or "trace". */
 	const char *name;
+	/** TPS_FLAVOR_* bits. */
 	unsigned int flags;
-	/* read_lock returns the index read_unlock needs (0 where unused). */
+	/** read_lock returns the index read_unlock needs (0 where unused). */
 	int (*read_lock)(void *domain);
+	/** Leave a read-side critical section; idx is what read_lock returned. */
 	void (*read_unlock)(void *domain, int idx);
+	/** Is the calling thread inside a reader (NULL where not tracked)? */
 	bool (*read_ongoing)(void *domain);
+	/** Wait for a grace period. */
 	void (*synchronize)(void *domain);
+	/** Queue a callback behind a grace period. */
 	int (*call)(void *domain, struct tps_rcu_head *head, tps_rcu_callback_t func);
+	/** Wait for every queued callback. */
 	void (*barrier)(void *domain);
+	/** A polled grace-period cookie. */
 	unsigned long (*get_state)(void *domain);
+	/** Has a grace period elapsed since the cookie? */
 	bool (*poll_state)(void *domain, unsigned long cookie);
+	/** Wait only when no grace period elapsed since the cookie. */
 	void (*cond_synchronize)(void *domain, unsigned long cookie);
 };
 
+/** The classic flavour (tps_rcu_*). */
 TPS_EXPORT extern const struct tps_flavor tps_flavor_rcu;
+/** The tasks-trace flavour (tps_rcu_*_trace). */
 TPS_EXPORT extern const struct tps_flavor tps_flavor_trace;
-/*
+/**
  * SRCU (classic readers) and srcu-fast (fast readers): pass the struct
  * tps_srcu * of a domain initialized for that kind of reader. read_ongoing
  * is set in debug builds only (release builds keep no per-thread record).
  */
 TPS_EXPORT extern const struct tps_flavor tps_flavor_srcu;
+/** srcu-fast: see tps_flavor_srcu. */
 TPS_EXPORT extern const struct tps_flavor tps_flavor_srcu_fast;
 
 /**

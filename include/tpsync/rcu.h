@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/rcu.h - the classic flavour: kernel RCU with non-preemptible
  * readers, implemented as a membarrier-based userspace RCU.
  *
@@ -124,7 +124,7 @@ static inline void tps_rcu_read_unlock(void)
 	}
 }
 
-/* tps_rcu_read_ongoing() - is the calling thread inside a classic reader? */
+/** tps_rcu_read_ongoing() - is the calling thread inside a classic reader? Never blocks. */
 static inline bool tps_rcu_read_ongoing(void)
 {
 	return (atomic_load_explicit(&tps__self.rcu_ctr, memory_order_relaxed) &
@@ -143,9 +143,11 @@ TPS_EXPORT void tps__might_sleep_check(const char *what);
  */
 #if TPSYNC_DEBUG
 #define tps_might_sleep() tps__might_sleep_check("might_sleep")
+/** See tps_might_sleep(). */
 #define tps_might_fault() tps__might_sleep_check("might_fault")
 #else
 #define tps_might_sleep() ((void)0)
+/** See tps_might_sleep(). */
 #define tps_might_fault() ((void)0)
 #endif
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/rcu_trace.h - the tasks-trace flavour: kernel RCU Tasks Trace.
  *
  * Readers: tps_rcu_read_lock_trace() / tps_rcu_read_unlock_trace(), inline,
@@ -95,7 +95,7 @@ static inline void tps_rcu_read_unlock_trace(void)
 	}
 }
 
-/* tps_rcu_read_lock_trace_held() - is the calling thread inside a trace reader? */
+/** tps_rcu_read_lock_trace_held() - is the calling thread inside a trace reader? */
 static inline bool tps_rcu_read_lock_trace_held(void)
 {
 	return (atomic_load_explicit(&tps__self.trace_nesting, memory_order_relaxed) &
@@ -132,10 +132,10 @@ TPS_EXPORT void tps_rcu_barrier_tasks_trace(void);
  */
 TPS_EXPORT unsigned long tps_get_state_synchronize_rcu_tasks_trace(void);
 
-/* Has a full tasks-trace grace period elapsed since cookie? Never blocks. */
+/** Has a full tasks-trace grace period elapsed since cookie? Never blocks. */
 TPS_EXPORT bool tps_poll_state_synchronize_rcu_tasks_trace(unsigned long cookie);
 
-/* Waits for a tasks-trace grace period only when none elapsed since cookie. */
+/** Waits for a tasks-trace grace period only when none elapsed since cookie. */
 TPS_EXPORT void tps_cond_synchronize_rcu_tasks_trace(unsigned long cookie);
 
 #ifdef __cplusplus

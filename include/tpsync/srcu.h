@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/srcu.h - SRCU-style domains and the srcu-fast variant: kernel
  * srcutree and SRCU-fast.
  *
@@ -103,13 +103,14 @@ struct tps__srcu_block {
 /* Bytes of updater-side state private to lib/srcu.c. */
 #define TPS__SRCU_PRIVATE_SIZE 512
 
-/*
+/**
  * struct tps_srcu - an SRCU domain. Define it with TPS_DEFINE_SRCU() (or
  * _FAST, or the _STATIC_ variants) at file scope, or embed it anywhere and
  * initialize it with tps_srcu_init() (or _fast, _flags). Every member is
  * private: use the functions below.
  */
 struct tps_srcu {
+	/** @cond INTERNAL */
 	/* Loaded by every lock and unlock. */
 	_Atomic unsigned long state;
 	struct tps__srcu_block *blocks;
@@ -126,6 +127,7 @@ struct tps_srcu {
 	_Atomic unsigned long magic;
 	/* Updater side (lib/srcu.c), all zeros in a static domain. */
 	_Alignas(16) unsigned char priv[TPS__SRCU_PRIVATE_SIZE];
+	/** @endcond */
 };
 
 #define TPS__SRCU_DEFINE(name, scope, mode)                                                        \
@@ -144,8 +146,11 @@ struct tps_srcu {
  * readers. The _STATIC_ variants give the domain internal linkage.
  */
 #define TPS_DEFINE_SRCU(name) TPS__SRCU_DEFINE(name, , 0)
+/** Define a domain for fast readers: see TPS_DEFINE_SRCU(). */
 #define TPS_DEFINE_SRCU_FAST(name) TPS__SRCU_DEFINE(name, , TPS__SRCU_FAST)
+/** TPS_DEFINE_SRCU() with internal linkage. */
 #define TPS_DEFINE_STATIC_SRCU(name) TPS__SRCU_DEFINE(name, static, 0)
+/** TPS_DEFINE_SRCU_FAST() with internal linkage. */
 #define TPS_DEFINE_STATIC_SRCU_FAST(name) TPS__SRCU_DEFINE(name, static, TPS__SRCU_FAST)
 
 TPS_EXPORT void tps__srcu_inc_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0);
@@ -371,7 +376,7 @@ static inline int tps_srcu_read_lock(struct tps_srcu *s)
 
 /**
  * tps_srcu_read_unlock() - leave a read-side critical section of domain s.
- * @idx: what the matching tps_srcu_read_lock() returned.
+ * idx: what the matching tps_srcu_read_lock() returned.
  *
  * Never blocks; async-signal-safe. Wakes an updater that sleeps waiting for
  * the readers of idx (a futex wake-up, only then).
@@ -445,7 +450,7 @@ static inline int tps_srcu_read_lock_fast(struct tps_srcu *s)
 
 /**
  * tps_srcu_read_unlock_fast() - leave a fast read-side critical section.
- * @idx: what the matching tps_srcu_read_lock_fast() returned.
+ * idx: what the matching tps_srcu_read_lock_fast() returned.
  */
 static inline void tps_srcu_read_unlock_fast(struct tps_srcu *s, int idx)
 {
@@ -482,11 +487,11 @@ TPS_EXPORT bool tps_srcu_read_lock_held(struct tps_srcu *s);
 /* ---- Domains. ---- */
 
 /* Flags of tps_srcu_init_flags(). */
-/* The domain takes fast readers (tps_srcu_read_lock_fast()). */
+/** The domain takes fast readers (tps_srcu_read_lock_fast()). */
 #define TPS_SRCU_FAST 0x1u
-/* Readers increment with atomic instructions instead of rseq. */
+/** Readers increment with atomic instructions instead of rseq. */
 #define TPS_SRCU_ATOMIC 0x2u
-/* Fast readers fence themselves; the updater needs no membarrier. */
+/** Fast readers fence themselves; the updater needs no membarrier. */
 #define TPS_SRCU_FENCE 0x4u
 
 /**
@@ -507,7 +512,9 @@ TPS_EXPORT bool tps_srcu_read_lock_held(struct tps_srcu *s);
  * allocated or changed on failure.
  */
 TPS_EXPORT int tps_srcu_init(struct tps_srcu *s);
+/** Initialize a domain for fast readers: see tps_srcu_init(). */
 TPS_EXPORT int tps_srcu_init_fast(struct tps_srcu *s);
+/** Initialize a domain with TPS_SRCU_* flags: see tps_srcu_init(). */
 TPS_EXPORT int tps_srcu_init_flags(struct tps_srcu *s, unsigned int flags);
 
 /**

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/tracepoint.h - tracepoints: probe arrays over the flavours.
  *
  *   // in a header: the tracepoint and its inline call site
@@ -25,6 +25,15 @@
 #ifndef TPSYNC_TRACEPOINT_H
 #define TPSYNC_TRACEPOINT_H
 
+/*
+ * The declaration macros use GNU C's comma elision (`, ##__VA_ARGS__`) for
+ * tracepoints with no arguments; a strict ISO C mode (-std=c11, -std=c17)
+ * would turn TPS_PROTO() into a syntax error deep inside them.
+ */
+#if defined(__STRICT_ANSI__) && !defined(__cplusplus)
+#error "tpsync's tracepoint macros need GNU C (-std=gnu11 or -std=gnu17, the default of gcc and clang), not a strict ISO C mode such as -std=c11"
+#endif
+
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_trace.h>
 
@@ -46,22 +55,29 @@
 extern "C" {
 #endif
 
-/* Probe flag: the probe may sleep and fault (faultable tracepoints only). */
+/** Probe flag: the probe may sleep and fault (faultable tracepoints only). */
 #define TPS_PROBE_MAY_FAULT 0x1u
-/* Default probe priority; probes with a higher priority run first. */
+/** Default probe priority; probes with a higher priority run first. */
 #define TPS_PROBE_PRIO_DEFAULT 10
 
-/* Tracepoint flag: probes run under tasks-trace and may fault. */
+/** Tracepoint flag: probes run under tasks-trace and may fault. */
 #define TPS_TRACEPOINT_FAULTABLE 0x1u
 
-/* One entry of a probe array; the array ends with func == NULL. */
+/** One entry of a probe array; the array ends with func == NULL. */
 struct tps_tracepoint_func {
+	/** @cond INTERNAL */
 	void (*_Atomic func)(void);
 	void *data;
 	int prio;
+	/** @endcond */
 };
 
+/**
+ * struct tps_tracepoint - a tracepoint, as TPS_TRACEPOINT_DEFINE() makes it.
+ * Every member is private: use tps_tracepoint_name() and the functions below.
+ */
 struct tps_tracepoint {
+	/** @cond INTERNAL */
 	const char *name;
 	/* Non-zero while probes are registered: read by every call site. */
 	_Atomic int enabled;
@@ -71,6 +87,7 @@ struct tps_tracepoint {
 	/* Optional hooks, run under the registration mutex on 0->1 and 1->0. */
 	int (*regfunc)(void);
 	void (*unregfunc)(void);
+	/** @endcond */
 };
 
 /**
@@ -116,17 +133,23 @@ TPS_EXPORT void tps_tracepoint_synchronize_unregister(void);
 TPS_EXPORT int tps_tracepoint_call_rcu(const struct tps_tracepoint *tp, struct tps_rcu_head *head,
                                        tps_rcu_callback_t func);
 
-/* Tracepoint hits dropped because they came from inside a probe of the same thread. */
+/** Tracepoint hits dropped because they came from inside a probe of the same thread. */
 TPS_EXPORT unsigned long tps_tracepoint_recursion_drops(void);
 
-/* The registry: every tracepoint of the executable and loaded shared objects. */
+/**
+ * tps_tracepoint_lookup() - the tracepoint called name in the registry (every
+ * tracepoint of the executable and the loaded shared objects), or NULL.
+ * May block (takes the registry lock); not async-signal-safe.
+ */
 TPS_EXPORT struct tps_tracepoint *tps_tracepoint_lookup(const char *name);
-/*
+/**
  * Calls cb for each tracepoint until it returns non-zero, which is returned.
  * cb may register and unregister probes; it must not dlopen/dlclose.
  */
 TPS_EXPORT int tps_tracepoint_for_each(int (*cb)(struct tps_tracepoint *tp, void *arg), void *arg);
+/** The name of tp (the first argument of its declaration). Never blocks. */
 TPS_EXPORT const char *tps_tracepoint_name(const struct tps_tracepoint *tp);
+/** Do tp's probes run under tasks-trace (may they sleep and fault)? Never blocks. */
 TPS_EXPORT bool tps_tracepoint_is_faultable(const struct tps_tracepoint *tp);
 
 /* ---- Internal: used by the macros below. ---- */
@@ -184,7 +207,9 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * commas inside parentheses through the macro layers; TPS__UNPAREN removes
  * them where the list is used. Either may be empty.
  */
+/** A tracepoint's parameter list, with types: TPS_PROTO(int id, long us), or TPS_PROTO(). */
 #define TPS_PROTO(...) (__VA_ARGS__)
+/** A tracepoint's argument names, in the order of TPS_PROTO(): TPS_ARGS(id, us). */
 #define TPS_ARGS(...) (__VA_ARGS__)
 #define TPS__UNPAREN(...) __VA_ARGS__
 #define TPS__CAT_(a, b) a##b
@@ -262,9 +287,13 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	}                                                                                          \
 	struct tps__tp_semicolon_##tp
 
-/* In a header: a tracepoint whose probes must not block (classic readers). */
+/**
+ * In a header: a tracepoint whose probes must not block (classic readers).
+ * Declares tps_trace_<tp>() (the call site), tps_register_trace_<tp>(),
+ * tps_register_trace_prio_flags_<tp>() and tps_unregister_trace_<tp>().
+ */
 #define TPS_TRACEPOINT_DECLARE(tp, proto, args) TPS__TRACEPOINT_DECLARE(tp, proto, args, 0)
-/* In a header: a tracepoint whose probes may sleep and fault (tasks-trace). */
+/** In a header: a tracepoint whose probes may sleep and fault (tasks-trace). */
 #define TPS_TRACEPOINT_DECLARE_FAULTABLE(tp, proto, args)                                          \
 	TPS__TRACEPOINT_DECLARE(tp, proto, args, 1)
 
@@ -300,9 +329,9 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	}                                                                                          \
 	struct tps__tp_semicolon_def_##tp
 
-/* In one .c file of the object: defines a declared tracepoint (normal or faultable). */
+/** In one .c file of the object: defines a declared tracepoint (normal or faultable). */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
-/* Same, with hooks run when the first probe attaches and the last one leaves. */
+/** TPS_TRACEPOINT_DEFINE() with hooks run on the first attach and the last detach. */
 #define TPS_TRACEPOINT_DEFINE_FN(tp, regfunc, unregfunc)                                           \
 	TPS__TRACEPOINT_DEFINE(tp, regfunc, unregfunc)
 
