@@ -8,7 +8,7 @@
 set -eu
 
 what=${1:-test}
-pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin"
+pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin systemtap-sdt-dev"
 if [ "$what" = bench ]; then
 	pkgs="$pkgs gnuplot-nox"
 fi
