@@ -615,8 +615,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  * TPS_TRACEPOINT_DEFINE() - in exactly one .c file of the executable or
  * shared object: defines a declared tracepoint (normal or faultable) and
  * registers it, from a constructor, in the registry (and removes it, from
- * a destructor, at exit or dlclose: after dlclose() returns no probe runs
- * in the object's tracepoints).
+ * a destructor, at exit or dlclose). When probes were attached to the
+ * object's tracepoints, dlclose() waits for a grace period of each flavour
+ * they ran under before it returns: afterwards no probe runs in the
+ * object's tracepoints. So such a dlclose() must not be called from inside
+ * a reader or a probe. At exit nothing is waited for.
  */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
 /**
