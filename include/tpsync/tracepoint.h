@@ -21,6 +21,14 @@
  * sleep and fault), calls each probe with its data first, and unlocks.
  * Tracepoints with no arguments use TPS_PROTO() and TPS_ARGS(). The macros
  * use GNU C (the default of gcc and clang).
+ *
+ * For tracers: `#define TPS_TRACEPOINT_PROVIDER myapp` before declarations
+ * names them "myapp:event"; each records its signature ("int id, long us").
+ * tps_tracepoint_probe_register_by_name() attaches to every instance of a
+ * name with a matching signature, in objects loaded now and later; a
+ * notifier reports tracepoints added and removed. Every call site is also
+ * an SDT probe (provider:event, or tpsync:event) for perf, bpftrace and
+ * uprobe_events, whose semaphore is the high half of the enabled word.
  */
 #ifndef TPSYNC_TRACEPOINT_H
 #define TPSYNC_TRACEPOINT_H
