@@ -171,7 +171,9 @@ TPS_EXPORT int tps_tracepoint_probe_unregister(struct tps_tracepoint *tp, void (
  * object whose signature and faultability (TPS_PROBE_MAY_FAULT) match, and
  * the registration is kept: instances in objects loaded later are attached
  * when their object is loaded. Instances of that name that do not match are
- * never attached; tps_tracepoint_probe_count_by_name() counts them.
+ * never attached; tps_tracepoint_probe_count_by_name() counts them. An
+ * instance loaded later that cannot be attached (no memory, its register
+ * hook refuses) is skipped, which the attached count shows.
  *
  * May block (mutexes, allocation); not async-signal-safe; not inside a
  * probe or a notifier callback.
