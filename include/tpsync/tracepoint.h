@@ -596,6 +596,14 @@ extern struct tps_tracepoint *const __start_tps_tracepoints[]
 extern struct tps_tracepoint *const __stop_tps_tracepoints[]
         __attribute__((weak, visibility("hidden")));
 
+/*
+ * The first priority open to programs: an object's tracepoints are
+ * registered before its own constructors of default priority run (which may
+ * attach probes to them) and removed after its destructors of default
+ * priority ran.
+ */
+#define TPS__TP_CTOR_PRIO 101
+
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
 	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
 	        .name = tps__tp_name_##tp,                                                         \
@@ -611,11 +619,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	static struct tps_tracepoint *const tps__tp_ptr_##tp                                       \
 	        __attribute__((used, section("tps_tracepoints"), aligned(sizeof(void *)))) =       \
 	                &tps__tp_##tp;                                                             \
-	__attribute__((constructor)) static void tps__tp_ctor_##tp(void)                           \
+	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
 		tps__tracepoint_section_add(__start_tps_tracepoints, __stop_tps_tracepoints);      \
 	}                                                                                          \
-	__attribute__((destructor)) static void tps__tp_dtor_##tp(void)                            \
+	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
 	{                                                                                          \
 		tps__tracepoint_section_remove(__start_tps_tracepoints);                           \
 	}                                                                                          \
