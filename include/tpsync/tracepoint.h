@@ -499,6 +499,9 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__PROBE_FN(arg) ((arg).tps__fn)
 #endif
 
+/* The generated functions: a file need not use them all (clang warns otherwise). */
+#define TPS__TP_INLINE static inline __attribute__((unused))
+
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	extern struct tps_tracepoint tps__tp_##tp;                                                 \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
@@ -524,18 +527,18 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		TPS__TRACE_UNLOCK_##faultable();                                                   \
 		tps__tracepoint_exit();                                                            \
 	}                                                                                          \
-	static inline void tps_trace_##tp(TPS__PARAMS(proto))                                      \
+	TPS__TP_INLINE void tps_trace_##tp(TPS__PARAMS(proto))                                     \
 	{                                                                                          \
 		if (tps_unlikely(                                                                  \
 		            atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed)))    \
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
-	static inline bool tps_trace_##tp##_enabled(void)                                          \
+	TPS__TP_INLINE bool tps_trace_##tp##_enabled(void)                                         \
 	{                                                                                          \
 		return tps_unlikely(                                                               \
 		        atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed) != 0);   \
 	}                                                                                          \
-	static inline int tps_register_trace_prio_flags_##tp(                                      \
+	TPS__TP_INLINE int tps_register_trace_prio_flags_##tp(                                     \
 	        tps__probe_arg_##tp##_t tps__probe, void *data, int prio, unsigned int flags)      \
 	{                                                                                          \
 		return tps_tracepoint_probe_register(&tps__tp_##tp,                                \
@@ -543,14 +546,14 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		                                     data, prio, flags);                           \
 	}                                                                                          \
 	/* Default priority; on a faultable tracepoint the probe may fault. */                     \
-	static inline int tps_register_trace_##tp(tps__probe_arg_##tp##_t tps__probe, void *data)  \
+	TPS__TP_INLINE int tps_register_trace_##tp(tps__probe_arg_##tp##_t tps__probe, void *data) \
 	{                                                                                          \
 		return tps_tracepoint_probe_register(                                              \
 		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data,            \
 		        TPS_PROBE_PRIO_DEFAULT, (faultable) ? TPS_PROBE_MAY_FAULT : 0u);           \
 	}                                                                                          \
-	static inline int tps_unregister_trace_##tp(tps__probe_arg_##tp##_t tps__probe,            \
-	                                            void *data)                                    \
+	TPS__TP_INLINE int tps_unregister_trace_##tp(tps__probe_arg_##tp##_t tps__probe,           \
+	                                             void *data)                                   \
 	{                                                                                          \
 		return tps_tracepoint_probe_unregister(                                            \
 		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data);           \
