@@ -61,19 +61,19 @@
 extern "C" {
 #endif
 
-/* Probe flag: the probe may sleep and fault (faultable tracepoints only). */
+/** Probe flag: the probe may sleep and fault (faultable tracepoints only). */
 #define TPS_PROBE_MAY_FAULT 0x1u
-/* Default probe priority; probes with a higher priority run first. */
+/** Default probe priority; probes with a higher priority run first. */
 #define TPS_PROBE_PRIO_DEFAULT 10
 
-/* Tracepoint flag: probes run under tasks-trace and may fault. */
+/** Tracepoint flag: probes run under tasks-trace and may fault. */
 #define TPS_TRACEPOINT_FAULTABLE 0x1u
 
-/* One entry of a probe array; the array ends with func == NULL. */
+/** One entry of a probe array; the array ends with func == NULL. */
 struct tps_tracepoint_func {
-	void (*_Atomic func)(void);
-	void *data;
-	int prio;
+	void (*_Atomic func)(void); /**< the probe, called as func(data, args...) */
+	void *data;                 /**< its first argument */
+	int prio;                   /**< higher runs first */
 };
 
 /*
@@ -92,20 +92,23 @@ struct tps_tracepoint_func {
 #define TPS__TP_SDT_BYTE 2
 #endif
 
+/** A tracepoint: defined by TPS_TRACEPOINT_DEFINE(), read through the functions below. */
 struct tps_tracepoint {
-	/* The full name: "provider:name", or "name" without a provider. */
+	/** The full name: "provider:name", or "name" without a provider. */
 	const char *name;
-	/* Non-zero while someone listens: read by every call site (see above). */
+	/** Non-zero while someone listens: read by every call site (see above). */
 	_Atomic int enabled;
+	/** TPS_TRACEPOINT_FAULTABLE or 0. */
 	unsigned int flags;
-	/* RCU-protected (flavour per flags); a static empty array when none. */
+	/** RCU-protected (flavour per flags); a static empty array when none. */
 	struct tps_tracepoint_func *_Atomic funcs;
-	/* Optional hooks, run under the registration mutex on 0->1 and 1->0. */
+	/** Optional hooks, run under the registration mutex on 0->1 and 1->0. */
 	int (*regfunc)(void);
+	/** See regfunc. */
 	void (*unregfunc)(void);
-	/* The TPS_PROTO text as written in the declaration. */
+	/** The TPS_PROTO text as written in the declaration. */
 	const char *proto;
-	/* proto normalized, set by the library when the object's section is added. */
+	/** proto normalized, set by the library when the object's section is added. */
 	const char *signature;
 };
 
@@ -361,7 +364,9 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * commas inside parentheses through the macro layers; TPS__UNPAREN removes
  * them where the list is used. Either may be empty.
  */
+/** TPS_PROTO(int id, long us): a tracepoint's parameter list (may be empty). */
 #define TPS_PROTO(...) (__VA_ARGS__)
+/** TPS_ARGS(id, us): the names of its parameters, in order (may be empty). */
 #define TPS_ARGS(...) (__VA_ARGS__)
 #define TPS__UNPAREN(...) __VA_ARGS__
 #define TPS__CAT_(a, b) a##b
