@@ -8,7 +8,7 @@
 set -eu
 
 what=${1:-test}
-pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin doxygen dpkg-dev"
+pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin doxygen dpkg-dev systemtap-sdt-dev"
 # Foreign dpkg architectures the test suite's other targets need.
 archs=""
 if [ "$what" = bench ]; then

@@ -21,6 +21,14 @@
  * sleep and fault), calls each probe with its data first, and unlocks.
  * Tracepoints with no arguments use TPS_PROTO() and TPS_ARGS(). The macros
  * use GNU C (the default of gcc and clang).
+ *
+ * For tracers: `#define TPS_TRACEPOINT_PROVIDER myapp` before declarations
+ * names them "myapp:event"; each records its signature ("int id, long us").
+ * tps_tracepoint_probe_register_by_name() attaches to every instance of a
+ * name with a matching signature, in objects loaded now and later; a
+ * notifier reports tracepoints added and removed. Every call site is also
+ * an SDT probe (provider:event, or tpsync:event) for perf, bpftrace and
+ * uprobe_events, whose semaphore is the high half of the enabled word.
  */
 #ifndef TPSYNC_TRACEPOINT_H
 #define TPSYNC_TRACEPOINT_H
@@ -37,18 +45,25 @@
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_trace.h>
 
+#include <tpsync/config.h>
+
 /*
- * A probe of the wrong prototype passed to a typed registration function is
- * an incompatible-pointer-types diagnostic, a constraint violation in C that
- * gcc 14 and clang 16 reject by default but older compilers only warn about.
- * Make it an error for them too, from here to the end of the including file:
- * the diagnostic is reported at the user's call, after this header, so it
- * cannot be scoped to the header with push/pop.
+ * SDT (USDT) probes: each call site is also a SystemTap SDT probe, visible
+ * to perf, bpftrace, SystemTap and uprobe_events, when the library was built
+ * with TPSYNC_SDT and <sys/sdt.h> is found. A file may opt out by defining
+ * TPS_TRACEPOINT_SDT to 0 before including this header.
  */
-#if defined(__clang__)
-#pragma clang diagnostic error "-Wincompatible-pointer-types"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#ifndef TPS_TRACEPOINT_SDT
+#define TPS_TRACEPOINT_SDT TPSYNC_SDT
+#endif
+#if TPS_TRACEPOINT_SDT && defined(__has_include)
+#if __has_include(<sys/sdt.h>)
+#include <sys/sdt.h>
+#define TPS__SDT 1
+#endif
+#endif
+#ifndef TPS__SDT
+#define TPS__SDT 0
 #endif
 
 #ifdef __cplusplus
@@ -65,42 +80,77 @@ extern "C" {
 
 /** One entry of a probe array; the array ends with func == NULL. */
 struct tps_tracepoint_func {
-	/** @cond INTERNAL */
-	void (*_Atomic func)(void);
-	void *data;
-	int prio;
-	/** @endcond */
+	void (*_Atomic func)(void); /**< the probe, called as func(data, args...) */
+	void *data;                 /**< its first argument */
+	int prio;                   /**< higher runs first */
 };
 
-/**
- * struct tps_tracepoint - a tracepoint, as TPS_TRACEPOINT_DEFINE() makes it.
- * Every member is private: use tps_tracepoint_name() and the functions below.
+/*
+ * The enabled word: the low 16 bits count nothing but say whether
+ * in-process probes are attached (0 or 1); the high 16 bits are the SDT
+ * semaphore, a plain unsigned short that the kernel increments while a tool
+ * (perf, bpftrace, uprobe_events) listens. A call site loads the whole word:
+ * non-zero means someone listens, one way or the other.
  */
+#define TPS__TP_PROBES_MASK 0xffff
+#define TPS__TP_SDT_MASK (~0xffff)
+/* Byte offset of the SDT semaphore inside the enabled word. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define TPS__TP_SDT_BYTE 0
+#else
+#define TPS__TP_SDT_BYTE 2
+#endif
+
+/** A tracepoint: defined by TPS_TRACEPOINT_DEFINE(), read through the functions below. */
 struct tps_tracepoint {
-	/** @cond INTERNAL */
+	/** The full name: "provider:name", or "name" without a provider. */
 	const char *name;
-	/* Non-zero while probes are registered: read by every call site. */
+	/** Non-zero while someone listens: read by every call site (see above). */
 	_Atomic int enabled;
+	/** TPS_TRACEPOINT_FAULTABLE or 0. */
 	unsigned int flags;
-	/* RCU-protected (flavour per flags); a static empty array when none. */
+	/** RCU-protected (flavour per flags); a static empty array when none. */
 	struct tps_tracepoint_func *_Atomic funcs;
-	/* Optional hooks, run under the registration mutex on 0->1 and 1->0. */
+	/** Optional hooks, run under the registration mutex on 0->1 and 1->0. */
 	int (*regfunc)(void);
+	/** See regfunc. */
 	void (*unregfunc)(void);
-	/** @endcond */
+	/** The TPS_PROTO text as written in the declaration. */
+	const char *proto;
+	/** proto normalized, set by the library when the object's section is added. */
+	const char *signature;
 };
+
+#ifndef __cplusplus
+/* The SDT semaphore's address is computed from this (TPS__SDT_DEFINE_SEM). */
+_Static_assert(__builtin_offsetof(struct tps_tracepoint, enabled) == __SIZEOF_POINTER__,
+               "enabled follows the name pointer");
+#endif
+
+/** Event of a tracepoint notifier: the tracepoint was added to the registry. */
+#define TPS_TRACEPOINT_ADDED 1
+/** Event of a tracepoint notifier: the tracepoint is about to go away. */
+#define TPS_TRACEPOINT_REMOVED 2
 
 /**
  * tps_tracepoint_probe_register() - attach func(data, ...) to tp.
  *
  * prio: higher runs first; equal priorities run in registration order.
  * flags: TPS_PROBE_MAY_FAULT, required on faultable tracepoints and refused
- * on others. May block (takes the registration mutex, allocates); not
- * async-signal-safe.
+ * on others. May block (takes the registry and registration mutexes,
+ * allocates); not async-signal-safe; not inside a probe.
+ *
+ * tp is checked against the registry before it is used: a pointer to a
+ * tracepoint whose object was unloaded (dlclose) is refused with -ENOENT
+ * without being dereferenced. (If another object has since been loaded at
+ * the same address with a tracepoint there, the pointer designates that
+ * one: a tracer that follows loads and unloads should use the notifier or
+ * attach by name instead.)
  *
  * Return: 0; -EINVAL for a NULL tp or func, unknown flags, or a faultable
- * mismatch; -EEXIST when (func, data) is already attached; -ENOMEM (nothing
- * changed); or the error of the tracepoint's register hook.
+ * mismatch; -ENOENT when tp is not a registered tracepoint; -EEXIST when
+ * (func, data) is already attached; -ENOMEM (nothing changed); or the error
+ * of the tracepoint's register hook.
  */
 TPS_EXPORT int tps_tracepoint_probe_register(struct tps_tracepoint *tp, void (*func)(void),
                                              void *data, int prio, unsigned int flags);
@@ -111,12 +161,109 @@ TPS_EXPORT int tps_tracepoint_probe_register(struct tps_tracepoint *tp, void (*f
  * Never fails for lack of memory: without memory for a smaller array, the
  * probe's slot is switched atomically to a stub that does nothing. Probes
  * may still be running when it returns: call
- * tps_tracepoint_synchronize_unregister() before freeing their data.
+ * tps_tracepoint_synchronize_unregister() before freeing their data. May
+ * block; not inside a probe. A stale tp (its object unloaded) is refused
+ * without being dereferenced, as for tps_tracepoint_probe_register().
  *
- * Return: 0; -EINVAL for a NULL tp or func; -ENOENT when not attached.
+ * Return: 0; -EINVAL for a NULL tp or func; -ENOENT when tp is not a
+ * registered tracepoint or (func, data) is not attached.
  */
 TPS_EXPORT int tps_tracepoint_probe_unregister(struct tps_tracepoint *tp, void (*func)(void),
                                                void *data);
+
+/**
+ * tps_tracepoint_probe_register_by_name() - attach func(data, ...) to every
+ * tracepoint called name whose signature is signature, now and later.
+ *
+ * name is the full name ("provider:event", or "event" without a provider).
+ * signature is the parameter list of the tracepoint's TPS_PROTO, compared
+ * with whitespace normalized ("int id, long us" matches "int id,long us"
+ * and "TPS_PROTO(int id, long us)"). The probe is attached to every
+ * instance of that name in the executable and in every loaded shared
+ * object whose signature and faultability (TPS_PROBE_MAY_FAULT) match, and
+ * the registration is kept: instances in objects loaded later are attached
+ * when their object is loaded. Instances of that name that do not match are
+ * never attached; tps_tracepoint_probe_count_by_name() counts them. An
+ * instance loaded later that cannot be attached (no memory, its register
+ * hook refuses) is skipped, which the attached count shows.
+ *
+ * May block (mutexes, allocation); not async-signal-safe; not inside a
+ * probe or a notifier callback.
+ *
+ * Return: 0; -EINVAL for a NULL name, signature or func, unknown flags, or
+ * when instances of that name exist and none of them matches (a signature
+ * or faultability conflict: nothing is kept); -EEXIST when (func, data) is
+ * already registered by name for that name, or already attached by pointer
+ * to a matching instance; -ENOMEM; or the error of a register hook (nothing
+ * kept, no instance attached).
+ */
+TPS_EXPORT int tps_tracepoint_probe_register_by_name(const char *name, const char *signature,
+                                                     void (*func)(void), void *data, int prio,
+                                                     unsigned int flags);
+
+/**
+ * tps_tracepoint_probe_unregister_by_name() - undo
+ * tps_tracepoint_probe_register_by_name(): detach (func, data) from every
+ * loaded instance it was attached to and forget the registration.
+ *
+ * Works at any time, before or after the objects of the instances were
+ * unloaded; it only touches tracepoints of objects still loaded. Probes may
+ * still be running when it returns: call
+ * tps_tracepoint_synchronize_unregister() before freeing data. May block;
+ * not inside a probe or a notifier callback.
+ *
+ * Return: 0; -EINVAL for a NULL name or func; -ENOENT when (func, data) is
+ * not registered by name for name.
+ */
+TPS_EXPORT int tps_tracepoint_probe_unregister_by_name(const char *name, void (*func)(void),
+                                                       void *data);
+
+/**
+ * tps_tracepoint_probe_count_by_name() - how a registration by name stands.
+ *
+ * attached (if not NULL) receives the number of loaded instances of name the
+ * probe is attached to; mismatched (if not NULL) the number of loaded
+ * instances of name it is not attached to because their signature or
+ * faultability differs. May block; not inside a probe.
+ *
+ * Return: 0; -EINVAL for a NULL name or func; -ENOENT when (func, data) is
+ * not registered by name for name.
+ */
+TPS_EXPORT int tps_tracepoint_probe_count_by_name(const char *name, void (*func)(void), void *data,
+                                                  unsigned int *attached, unsigned int *mismatched);
+
+/**
+ * tps_tracepoint_notifier_register() - call fn(data, tp, event) for every
+ * tracepoint added to or removed from the registry.
+ *
+ * Registering replays TPS_TRACEPOINT_ADDED for every tracepoint present.
+ * Afterwards fn receives TPS_TRACEPOINT_ADDED when an object's tracepoints
+ * are added (its constructors, at load or dlopen), after probes registered
+ * by name were attached to them, and TPS_TRACEPOINT_REMOVED when they are
+ * about to be removed (exit or dlclose), before their memory goes away: tp
+ * must not be used after fn returns from that event. fn runs with the
+ * registry locked: it may look tracepoints up, walk them, and register and
+ * unregister probes (by pointer or by name), but must not dlopen or dlclose,
+ * nor register or unregister notifiers. May block; not inside a probe.
+ *
+ * Return: 0; -EINVAL for a NULL fn; -EEXIST when (fn, data) is registered;
+ * -ENOMEM.
+ */
+TPS_EXPORT int tps_tracepoint_notifier_register(void (*fn)(void *data, struct tps_tracepoint *tp,
+                                                           int event),
+                                                void *data);
+
+/**
+ * tps_tracepoint_notifier_unregister() - stop calling (fn, data). Once it
+ * returns, fn is not running and will not be called. May block; not inside
+ * a notifier callback.
+ *
+ * Return: 0; -EINVAL for a NULL fn; -ENOENT when (fn, data) is not
+ * registered.
+ */
+TPS_EXPORT int tps_tracepoint_notifier_unregister(void (*fn)(void *data, struct tps_tracepoint *tp,
+                                                             int event),
+                                                  void *data);
 
 /**
  * tps_tracepoint_synchronize_unregister() - wait until no probe unregistered
@@ -128,28 +275,47 @@ TPS_EXPORT void tps_tracepoint_synchronize_unregister(void);
 /**
  * tps_tracepoint_call_rcu() - run func(head) after a grace period of the
  * flavour tp's probes run under: the deferred way to free probe data.
- * Return: 0, or -EINVAL for a NULL argument.
+ * Does not block. Return: 0, or -EINVAL for a NULL argument.
  */
 TPS_EXPORT int tps_tracepoint_call_rcu(const struct tps_tracepoint *tp, struct tps_rcu_head *head,
                                        tps_rcu_callback_t func);
 
-/** Tracepoint hits dropped because they came from inside a probe of the same thread. */
+/**
+ * tps_tracepoint_recursion_drops() - tracepoint hits dropped because they
+ * came from inside a probe of the same thread. Any context.
+ */
 TPS_EXPORT unsigned long tps_tracepoint_recursion_drops(void);
 
 /**
- * tps_tracepoint_lookup() - the tracepoint called name in the registry (every
- * tracepoint of the executable and the loaded shared objects), or NULL.
- * May block (takes the registry lock); not async-signal-safe.
+ * tps_tracepoint_lookup() - a tracepoint of the executable or a loaded
+ * shared object with this full name, or NULL. When several objects define
+ * it, one of them (use tps_tracepoint_for_each() or attach by name to reach
+ * all). May block (registry mutex); not inside a probe.
  */
 TPS_EXPORT struct tps_tracepoint *tps_tracepoint_lookup(const char *name);
 /**
- * Calls cb for each tracepoint until it returns non-zero, which is returned.
- * cb may register and unregister probes; it must not dlopen/dlclose.
+ * tps_tracepoint_for_each() - call cb for each registered tracepoint until
+ * it returns non-zero, which is returned (0 when the walk completes;
+ * -EINVAL for a NULL cb). cb runs with the registry locked: it may look up,
+ * register and unregister probes; it must not dlopen/dlclose. May block.
  */
 TPS_EXPORT int tps_tracepoint_for_each(int (*cb)(struct tps_tracepoint *tp, void *arg), void *arg);
-/** The name of tp (the first argument of its declaration). Never blocks. */
+/**
+ * tps_tracepoint_name() - tp's full name ("provider:event", or "event"
+ * without a provider); NULL for a NULL tp. Any context; tp must be alive.
+ */
 TPS_EXPORT const char *tps_tracepoint_name(const struct tps_tracepoint *tp);
-/** Do tp's probes run under tasks-trace (may they sleep and fault)? Never blocks. */
+/**
+ * tps_tracepoint_signature() - tp's parameter list, the text of its
+ * TPS_PROTO with whitespace normalized ("int id, long us"; "void" when
+ * empty); NULL for a NULL tp or one not in the registry. Any context; tp
+ * must be alive.
+ */
+TPS_EXPORT const char *tps_tracepoint_signature(const struct tps_tracepoint *tp);
+/**
+ * tps_tracepoint_is_faultable() - whether tp's probes run under tasks-trace
+ * and may fault; false for NULL. Any context; tp must be alive.
+ */
 TPS_EXPORT bool tps_tracepoint_is_faultable(const struct tps_tracepoint *tp);
 
 /* ---- Internal: used by the macros below. ---- */
@@ -207,9 +373,9 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * commas inside parentheses through the macro layers; TPS__UNPAREN removes
  * them where the list is used. Either may be empty.
  */
-/** A tracepoint's parameter list, with types: TPS_PROTO(int id, long us), or TPS_PROTO(). */
+/** TPS_PROTO(int id, long us): a tracepoint's parameter list (may be empty). */
 #define TPS_PROTO(...) (__VA_ARGS__)
-/** A tracepoint's argument names, in the order of TPS_PROTO(): TPS_ARGS(id, us). */
+/** TPS_ARGS(id, us): the names of its parameters, in order (may be empty). */
 #define TPS_ARGS(...) (__VA_ARGS__)
 #define TPS__UNPAREN(...) __VA_ARGS__
 #define TPS__CAT_(a, b) a##b
@@ -242,17 +408,131 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__TRACE_LOCK_1() tps_rcu_read_lock_trace()
 #define TPS__TRACE_UNLOCK_1() tps_rcu_read_unlock_trace()
 
-#define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable)                                        \
+#define TPS__STR_(...) #__VA_ARGS__
+#define TPS__STR(...) TPS__STR_(__VA_ARGS__)
+
+/*
+ * The provider, read where a tracepoint is declared. TPS__HAS_PROVIDER is
+ * 1 when TPS_TRACEPOINT_PROVIDER is defined (to an identifier), else 0:
+ * undefined, the name pastes into TPS__NO_PROVIDER_TPS_TRACEPOINT_PROVIDER,
+ * whose expansion moves 0 into second position.
+ */
+#define TPS__SECOND_(a, b, ...) b
+#define TPS__SECOND(...) TPS__SECOND_(__VA_ARGS__)
+#define TPS__NO_PROVIDER_TPS_TRACEPOINT_PROVIDER ~, 0
+#define TPS__HAS_PROVIDER TPS__SECOND(TPS__CAT(TPS__NO_PROVIDER_, TPS_TRACEPOINT_PROVIDER), 1, ~)
+#define TPS__PROVIDER_ID_0 tpsync
+#define TPS__PROVIDER_ID_1 TPS_TRACEPOINT_PROVIDER
+/* The SDT provider: TPS_TRACEPOINT_PROVIDER, or tpsync. */
+#define TPS__PROVIDER_ID TPS__CAT(TPS__PROVIDER_ID_, TPS__HAS_PROVIDER)
+#define TPS__FULL_NAME_0(tp) #tp
+#define TPS__FULL_NAME_1(tp) TPS__STR(TPS_TRACEPOINT_PROVIDER) ":" #tp
+/* "provider:tp", or "tp" without a provider. */
+#define TPS__FULL_NAME(tp) TPS__CAT(TPS__FULL_NAME_, TPS__HAS_PROVIDER)(tp)
+
+#if TPS__SDT
+/*
+ * The SDT probe of a call site: a nop and a .note.stapsdt entry (the
+ * format of <sys/sdt.h>, whose argument-description macros are used),
+ * whose semaphore address is the high half of the tracepoint's enabled
+ * word, through the object-local symbol tps__sdt_sem_<tp> defined next to
+ * the tracepoint. Where the tracepoint is defined in another object, the
+ * weak symbol is 0: the probe is listed without a semaphore and fires only
+ * while in-process probes are attached.
+ */
+#define TPS__SDT_SEM(tp) tps__sdt_sem_##tp
+#define TPS__SDT_PROBE(provider, tp, args) TPS__SDT_PROBE_X(provider, tp, TPS__UNPAREN args)
+#define TPS__SDT_PROBE_X(provider, tp, ...)                                                        \
+	TPS__SDT_PROBE_N(provider, tp, TPS__SDT_NARGS(__VA_ARGS__), (__VA_ARGS__))
+/* The number of arguments; with no named parameter, an empty list counts as omitted. */
+#define TPS__SDT_NARGS(...) TPS__SDT_NARGS_(__VA_ARGS__)
+#define TPS__SDT_NARGS_(...) _SDT_NARG(0, ##__VA_ARGS__)
+/* clang-format off */
+#define TPS__SDT_PROBE_N(provider, tp, n, arglist)                                                 \
+	__asm__ __volatile__(                                                                      \
+		".weak " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                           \
+		".hidden " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                         \
+		_SDT_DEF_MACROS                                                                    \
+		"990:\t" TPS__STR(_SDT_NOP) "\n"                                                   \
+		"\t.pushsection .note.stapsdt," TPS__STR(_SDT_ASM_AUTOGROUP) ",\"note\"\n"          \
+		"\t.balign 4\n"                                                                    \
+		"\t.4byte 992f-991f, 994f-993f, " TPS__STR(_SDT_NOTE_TYPE) "\n"                     \
+		"991:\t.asciz " TPS__STR(_SDT_NOTE_NAME) "\n"                                      \
+		"992:\t.balign 4\n"                                                                \
+		"993:\t" TPS__STR(_SDT_ASM_ADDR) " 990b\n"                                         \
+		"\t" TPS__STR(_SDT_ASM_ADDR) " _.stapsdt.base\n"                                   \
+		"\t" TPS__STR(_SDT_ASM_ADDR) " " TPS__STR(TPS__SDT_SEM(tp)) "\n"                   \
+		"\t.asciz \"" TPS__STR(provider) "\"\n"                                            \
+		"\t.asciz \"" #tp "\"\n"                                                           \
+		TPS__CAT(_SDT_ASM_TEMPLATE_, n)                                                    \
+		_SDT_ASM_SUBSTR(\x00)                                                              \
+		_SDT_UNDEF_MACROS                                                                  \
+		"994:\t.balign 4\n"                                                                \
+		"\t.popsection\n"                                                                  \
+		:: TPS__CAT(_SDT_ASM_OPERANDS_, n) arglist);                                       \
+	__asm__ __volatile__(_SDT_ASM_BASE)
+/* clang-format on */
+/* Fires the SDT probe when the kernel's semaphore (high half of w) is set. */
+#define TPS__SDT_FIRE(tp, args, w)                                                                 \
+	do {                                                                                       \
+		if (tps_unlikely((w)&TPS__TP_SDT_MASK)) {                                          \
+			TPS__SDT_PROBE(TPS__PROVIDER_ID, tp, args);                                \
+		}                                                                                  \
+	} while (0)
+/* SDT tools find the semaphore in .probes (perf converts its address there). */
+#define TPS__SDT_SECTION __attribute__((section(".probes")))
+/* tps__sdt_sem_<tp>: the high half of tps__tp_<tp>.enabled, local to the object. */
+/* clang-format off */
+#define TPS__SDT_DEFINE_SEM(tp)                                                                    \
+	__asm__(".weak " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                           \
+		".hidden " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                         \
+		".set " TPS__STR(TPS__SDT_SEM(tp)) ", tps__tp_" #tp " + "                          \
+		TPS__STR(__SIZEOF_POINTER__) " + " TPS__STR(TPS__TP_SDT_BYTE) "\n")
+/* clang-format on */
+#else
+#define TPS__SDT_FIRE(tp, args, w) ((void)(w))
+#define TPS__SDT_SECTION
+#define TPS__SDT_DEFINE_SEM(tp) struct tps__tp_no_sdt_##tp
+#endif
+
+/* A typed probe argument: a probe of any other prototype is a compile error. */
+#ifdef __cplusplus
+#define TPS__PROBE_ARG_TYPEDEF(tp) typedef tps__probe_##tp##_t tps__probe_arg_##tp##_t
+#define TPS__PROBE_FN(arg) (arg)
+#else
+/*
+ * A one-member transparent union: the argument must have the member's
+ * type exactly (an error, not a warning, with every gcc and clang), and it
+ * is passed as that member. No diagnostic setting of the user's file
+ * changes.
+ */
+#define TPS__PROBE_ARG_TYPEDEF(tp)                                                                 \
+	typedef union {                                                                            \
+		tps__probe_##tp##_t tps__fn;                                                       \
+	} __attribute__((transparent_union)) tps__probe_arg_##tp##_t
+#define TPS__PROBE_FN(arg) ((arg).tps__fn)
+#endif
+
+/* The generated functions: a file need not use them all (clang warns otherwise). */
+#define TPS__TP_INLINE static inline __attribute__((unused))
+
+#define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	extern struct tps_tracepoint tps__tp_##tp;                                                 \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
+	/* Read where the tracepoint is defined; the provider is taken from here. */               \
+	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \
+	static const char tps__tp_proto_##tp[] __attribute__((unused)) = proto_text;               \
 	typedef void (*tps__probe_##tp##_t)(TPS__DATA_PARAMS(proto));                              \
+	TPS__PROBE_ARG_TYPEDEF(tp);                                                                \
 	/* The iterator: out of line, so the call site stays one load and a branch. */             \
 	static __attribute__((noinline, unused)) void tps__do_trace_##tp(TPS__PARAMS(proto))       \
 	{                                                                                          \
 		struct tps_tracepoint_func *it;                                                    \
 		void (*fn)(void);                                                                  \
+		int tps__w = atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed);    \
                                                                                                    \
-		if (!tps__tracepoint_enter())                                                      \
+		TPS__SDT_FIRE(tp, args, tps__w);                                                   \
+		if (!(tps__w & TPS__TP_PROBES_MASK) || !tps__tracepoint_enter())                   \
 			return;                                                                    \
 		TPS__TRACE_LOCK_##faultable();                                                     \
 		for (it = tps__tracepoint_funcs(&tps__tp_##tp);                                    \
@@ -261,41 +541,67 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		TPS__TRACE_UNLOCK_##faultable();                                                   \
 		tps__tracepoint_exit();                                                            \
 	}                                                                                          \
-	static inline void tps_trace_##tp(TPS__PARAMS(proto))                                      \
+	TPS__TP_INLINE void tps_trace_##tp(TPS__PARAMS(proto))                                     \
 	{                                                                                          \
 		if (tps_unlikely(                                                                  \
 		            atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed)))    \
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
-	static inline int tps_register_trace_prio_flags_##tp(                                      \
-	        tps__probe_##tp##_t tps__probe, void *data, int prio, unsigned int flags)          \
+	TPS__TP_INLINE bool tps_trace_##tp##_enabled(void)                                         \
 	{                                                                                          \
-		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
+		return tps_unlikely(                                                               \
+		        atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed) != 0);   \
+	}                                                                                          \
+	TPS__TP_INLINE int tps_register_trace_prio_flags_##tp(                                     \
+	        tps__probe_arg_##tp##_t tps__probe, void *data, int prio, unsigned int flags)      \
+	{                                                                                          \
+		return tps_tracepoint_probe_register(&tps__tp_##tp,                                \
+		                                     (void (*)(void))TPS__PROBE_FN(tps__probe),    \
 		                                     data, prio, flags);                           \
 	}                                                                                          \
 	/* Default priority; on a faultable tracepoint the probe may fault. */                     \
-	static inline int tps_register_trace_##tp(tps__probe_##tp##_t tps__probe, void *data)      \
+	TPS__TP_INLINE int tps_register_trace_##tp(tps__probe_arg_##tp##_t tps__probe, void *data) \
 	{                                                                                          \
-		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
-		                                     data, TPS_PROBE_PRIO_DEFAULT,                 \
-		                                     (faultable) ? TPS_PROBE_MAY_FAULT : 0u);      \
+		return tps_tracepoint_probe_register(                                              \
+		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data,            \
+		        TPS_PROBE_PRIO_DEFAULT, (faultable) ? TPS_PROBE_MAY_FAULT : 0u);           \
 	}                                                                                          \
-	static inline int tps_unregister_trace_##tp(tps__probe_##tp##_t tps__probe, void *data)    \
+	TPS__TP_INLINE int tps_unregister_trace_##tp(tps__probe_arg_##tp##_t tps__probe,           \
+	                                             void *data)                                   \
 	{                                                                                          \
-		return tps_tracepoint_probe_unregister(&tps__tp_##tp, (void (*)(void))tps__probe,  \
-		                                       data);                                      \
+		return tps_tracepoint_probe_unregister(                                            \
+		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data);           \
 	}                                                                                          \
 	struct tps__tp_semicolon_##tp
 
 /**
- * In a header: a tracepoint whose probes must not block (classic readers).
- * Declares tps_trace_<tp>() (the call site), tps_register_trace_<tp>(),
- * tps_register_trace_prio_flags_<tp>() and tps_unregister_trace_<tp>().
+ * TPS_TRACEPOINT_DECLARE() - in a header: a tracepoint whose probes must
+ * not block (they run inside classic readers).
+ *
+ * Declares, for tracepoint tp with parameters proto (TPS_PROTO(...)) and
+ * arguments args (TPS_ARGS(...), the parameter names):
+ * - tps_trace_tp(...): the call site; costs one load and a not-taken
+ *   branch while nobody listens; any context where the probes may run.
+ * - tps_trace_tp_enabled(): true while in-process probes are attached or
+ *   an SDT tool listens; to prepare expensive arguments only then.
+ * - tps_register_trace_tp(probe, data),
+ *   tps_register_trace_prio_flags_tp(probe, data, prio, flags) and
+ *   tps_unregister_trace_tp(probe, data): typed wrappers of
+ *   tps_tracepoint_probe_register() / _unregister() (same errors); a probe
+ *   whose prototype is not void (void *data, proto...) is a compile error.
+ * When TPS_TRACEPOINT_PROVIDER is defined (to an identifier) before the
+ * declaration, the tracepoint's full name is "provider:tp" and its SDT
+ * probe is provider:tp; otherwise its name is "tp" and its SDT probe
+ * tpsync:tp.
  */
-#define TPS_TRACEPOINT_DECLARE(tp, proto, args) TPS__TRACEPOINT_DECLARE(tp, proto, args, 0)
-/** In a header: a tracepoint whose probes may sleep and fault (tasks-trace). */
+#define TPS_TRACEPOINT_DECLARE(tp, proto, args) TPS__TRACEPOINT_DECLARE(tp, proto, args, 0, #proto)
+/**
+ * TPS_TRACEPOINT_DECLARE_FAULTABLE() - in a header: a tracepoint whose
+ * probes may sleep and fault (they run inside tasks-trace readers); as
+ * TPS_TRACEPOINT_DECLARE() otherwise.
+ */
 #define TPS_TRACEPOINT_DECLARE_FAULTABLE(tp, proto, args)                                          \
-	TPS__TRACEPOINT_DECLARE(tp, proto, args, 1)
+	TPS__TRACEPOINT_DECLARE(tp, proto, args, 1, #proto)
 
 /*
  * Each executable or shared object registers its own section of tracepoint
@@ -307,31 +613,56 @@ extern struct tps_tracepoint *const __start_tps_tracepoints[]
 extern struct tps_tracepoint *const __stop_tps_tracepoints[]
         __attribute__((weak, visibility("hidden")));
 
+/*
+ * The first priority open to programs: an object's tracepoints are
+ * registered before its own constructors of default priority run (which may
+ * attach probes to them) and removed after its destructors of default
+ * priority ran.
+ */
+#define TPS__TP_CTOR_PRIO 101
+
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
-	struct tps_tracepoint tps__tp_##tp = {                                                     \
-	        .name = #tp,                                                                       \
+	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
+	        .name = tps__tp_name_##tp,                                                         \
 	        .enabled = 0,                                                                      \
 	        .flags = tps__tp_faultable_##tp ? TPS_TRACEPOINT_FAULTABLE : 0u,                   \
 	        .funcs = tps__tracepoint_empty,                                                    \
 	        .regfunc = (reg),                                                                  \
 	        .unregfunc = (unreg),                                                              \
+	        .proto = tps__tp_proto_##tp,                                                       \
+	        .signature = NULL,                                                                 \
 	};                                                                                         \
+	TPS__SDT_DEFINE_SEM(tp);                                                                   \
 	static struct tps_tracepoint *const tps__tp_ptr_##tp                                       \
 	        __attribute__((used, section("tps_tracepoints"), aligned(sizeof(void *)))) =       \
 	                &tps__tp_##tp;                                                             \
-	__attribute__((constructor)) static void tps__tp_ctor_##tp(void)                           \
+	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
 		tps__tracepoint_section_add(__start_tps_tracepoints, __stop_tps_tracepoints);      \
 	}                                                                                          \
-	__attribute__((destructor)) static void tps__tp_dtor_##tp(void)                            \
+	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
 	{                                                                                          \
 		tps__tracepoint_section_remove(__start_tps_tracepoints);                           \
 	}                                                                                          \
 	struct tps__tp_semicolon_def_##tp
 
-/** In one .c file of the object: defines a declared tracepoint (normal or faultable). */
+/**
+ * TPS_TRACEPOINT_DEFINE() - in exactly one .c file of the executable or
+ * shared object: defines a declared tracepoint (normal or faultable) and
+ * registers it, from a constructor, in the registry (and removes it, from
+ * a destructor, at exit or dlclose). When probes were attached to the
+ * object's tracepoints, dlclose() waits for a grace period of each flavour
+ * they ran under before it returns: afterwards no probe runs in the
+ * object's tracepoints. So such a dlclose() must not be called from inside
+ * a reader or a probe. At exit nothing is waited for.
+ */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
-/** TPS_TRACEPOINT_DEFINE() with hooks run on the first attach and the last detach. */
+/**
+ * TPS_TRACEPOINT_DEFINE_FN() - TPS_TRACEPOINT_DEFINE() with hooks:
+ * int regfunc(void) runs when the first probe attaches (a non-zero return
+ * refuses the probe), void unregfunc(void) when the last one leaves; both
+ * under the registration mutex. Either may be NULL.
+ */
 #define TPS_TRACEPOINT_DEFINE_FN(tp, regfunc, unregfunc)                                           \
 	TPS__TRACEPOINT_DEFINE(tp, regfunc, unregfunc)
 
