@@ -47,11 +47,12 @@
 
 #include <tpsync/config.h>
 
-/*
- * SDT (USDT) probes: each call site is also a SystemTap SDT probe, visible
- * to perf, bpftrace, SystemTap and uprobe_events, when the library was built
- * with TPSYNC_SDT and <sys/sdt.h> is found. A file may opt out by defining
- * TPS_TRACEPOINT_SDT to 0 before including this header.
+/**
+ * TPS_TRACEPOINT_SDT - 1 when the call sites of this file are also
+ * SystemTap SDT (USDT) probes, visible to perf, bpftrace, SystemTap and
+ * uprobe_events: by default when the library was built with TPSYNC_SDT and
+ * <sys/sdt.h> is found. A file may opt out by defining it to 0 before
+ * including this header.
  */
 #ifndef TPS_TRACEPOINT_SDT
 #define TPS_TRACEPOINT_SDT TPSYNC_SDT
@@ -122,9 +123,11 @@ struct tps_tracepoint {
 };
 
 #ifndef __cplusplus
+/** @cond INTERNAL */
 /* The SDT semaphore's address is computed from this (TPS__SDT_DEFINE_SEM). */
 _Static_assert(__builtin_offsetof(struct tps_tracepoint, enabled) == __SIZEOF_POINTER__,
                "enabled follows the name pointer");
+/** @endcond */
 #endif
 
 /** Event of a tracepoint notifier: the tracepoint was added to the registry. */
