@@ -15,10 +15,12 @@
  * Going online is the one step where a thread's new value may be stale: it
  * loads the counter, then stores it, while the scan may already have seen
  * it offline. (O1) and (QG2) are the two full fences of that store-buffer
- * pattern. A grace period moves the counter by one, so an online thread is
- * at most one value behind; 32-bit counters wrap only after 2^32 grace
- * periods, which cannot all pass while an online thread sits between its
- * load and its store.
+ * pattern. The counter has 64 bits on every ABI and never wraps: a stale
+ * value a thread stores while going online (it may sit between its load
+ * and its store, offline, for any number of grace periods) never equals
+ * the counter of a later grace period, which keeps waiting for it. (With
+ * a 32-bit counter, 2^32 grace periods in that window would make it look
+ * quiescent: liburcu's 32-bit builds wait in two phases for that reason.)
  *
  * QSBR threads register explicitly, in a registry of their own (classic and
  * tasks-trace threads register implicitly in lib/registry.c). Grace periods
@@ -65,7 +67,7 @@ static struct tps__cb_worker qsbr_worker =
 
 /* ---- Slow paths of the inline functions. ---- */
 
-void tps__qsbr_report(unsigned long c)
+void tps__qsbr_report(unsigned long long c)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 
@@ -115,7 +117,7 @@ void tps__qsbr_wake_updater(void)
  * Does a registered thread still hold neither 0 nor c? With flag, ask each
  * such thread to wake us when it reports.
  */
-static bool threads_remain(unsigned long c, bool flag)
+static bool threads_remain(unsigned long long c, bool flag)
 {
 	struct tps__qsbr_thread *t;
 	bool found = false;
@@ -123,7 +125,7 @@ static bool threads_remain(unsigned long c, bool flag)
 	pthread_mutex_lock(&qsbr_registry_lock);
 	for (t = qsbr_registry; t; t = t->next) {
 		/* (QG3) acquire: pairs with (Q3) and (F1). */
-		unsigned long v = atomic_load_explicit(&t->ctr, TPS__MO_RS_ACQUIRE);
+		unsigned long long v = atomic_load_explicit(&t->ctr, TPS__MO_RS_ACQUIRE);
 
 		if (!v || v == c)
 			continue;
@@ -143,7 +145,7 @@ static bool threads_remain(unsigned long c, bool flag)
  * and exit while we wait (those that register take the lock after c was
  * stored, and copy c or a later value).
  */
-static void wait_for_threads(unsigned long c)
+static void wait_for_threads(unsigned long long c)
 {
 	unsigned int scans;
 
@@ -171,7 +173,7 @@ static void wait_for_threads(unsigned long c)
 /* One grace period, run by tps__gpseq_wait() with qsbr_gpseq's mutex held. */
 static void qsbr_gp(void *arg)
 {
-	unsigned long c;
+	unsigned long long c;
 	bool empty;
 
 	(void)arg;
@@ -191,9 +193,8 @@ static void qsbr_gp(void *arg)
 	 */
 	if (empty)
 		return;
+	/* Starts at 1 and never wraps: never 0, which means offline. */
 	c = atomic_load_explicit(&tps__qsbr_gp.ctr, memory_order_relaxed) + 1;
-	if (c == 0)
-		c = 1; /* 0 means offline */
 	atomic_store_explicit(&tps__qsbr_gp.ctr, c, TPS__MO_RS_RELAXED);
 	/*
 	 * (QG2) full fence, pairs with (O1) in tps_qsbr_thread_online():

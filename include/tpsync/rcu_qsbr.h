@@ -39,8 +39,12 @@ extern "C" {
 
 /* The grace-period counter and the futex an updater sleeps on. */
 struct tps__qsbr_gp {
-	/* Advances by one at each grace period, never 0 (0 means offline). */
-	_Alignas(64) _Atomic unsigned long ctr;
+	/*
+	 * Advances by one at each grace period, never 0 (0 means offline).
+	 * 64 bits on every ABI: it never wraps, so a thread's stale copy can
+	 * never equal it again (no two-phase wait, even on 32-bit targets).
+	 */
+	_Alignas(64) _Atomic unsigned long long ctr;
 	/* -1 while an updater sleeps waiting for threads, 0 otherwise. */
 	_Atomic int futex;
 };
@@ -48,7 +52,7 @@ struct tps__qsbr_gp {
 /* A QSBR thread's record, in its initial-exec TLS. */
 struct tps__qsbr_thread {
 	/* 0 offline or unregistered; otherwise the counter it last copied. */
-	_Atomic unsigned long ctr;
+	_Atomic unsigned long long ctr;
 	/* Set by an updater about to sleep until this thread reports. */
 	_Atomic int wake;
 	/* Reader nesting: kept by debug builds only (same layout in both). */
@@ -63,7 +67,7 @@ struct tps__qsbr_thread {
 extern TPS_EXPORT struct tps__qsbr_gp tps__qsbr_gp;
 extern TPS_EXPORT __thread struct tps__qsbr_thread tps__qsbr_self
         __attribute__((tls_model("initial-exec")));
-TPS_EXPORT void tps__qsbr_report(unsigned long ctr);
+TPS_EXPORT void tps__qsbr_report(unsigned long long ctr);
 TPS_EXPORT void tps__qsbr_wake_updater(void);
 
 /* Deepest reader nesting debug builds count. */
@@ -161,7 +165,7 @@ static inline bool tps_rcu_is_watching(void)
 static inline void tps_qsbr_quiescent_state(void)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
-	unsigned long c;
+	unsigned long long c;
 
 #if TPSYNC_DEBUG
 	if (tps_unlikely(atomic_load_explicit(&t->nesting, memory_order_relaxed)))
