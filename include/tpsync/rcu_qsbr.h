@@ -51,8 +51,11 @@ struct tps__qsbr_gp {
 
 /* A QSBR thread's record, in its initial-exec TLS. */
 struct tps__qsbr_thread {
-	/* 0 offline or unregistered; otherwise the counter it last copied. */
-	_Atomic unsigned long long ctr;
+	/*
+	 * 0 offline or unregistered; otherwise the counter it last copied.
+	 * Aligned explicitly: i386 compilers disagree on the default.
+	 */
+	_Alignas(8) _Atomic unsigned long long ctr;
 	/* Set by an updater about to sleep until this thread reports. */
 	_Atomic int wake;
 	/* Reader nesting: kept by debug builds only (same layout in both). */
