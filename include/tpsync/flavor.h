@@ -23,7 +23,7 @@ extern "C" {
 #define TPS_FLAVOR_HAS_DOMAINS 0x2u
 /** Readers need a registered thread (registration is automatic). */
 #define TPS_FLAVOR_REGISTERED_READERS 0x4u
-/*
+/**
  * QSBR: readers run only in threads that registered with the flavour's own
  * call and announce quiescent states (tpsync/rcu_qsbr.h); the ops table
  * alone does not make a thread a reader.
