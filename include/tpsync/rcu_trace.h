@@ -108,7 +108,14 @@ TPS_EXPORT void tps_synchronize_rcu_tasks_trace(void);
 
 /**
  * tps_call_rcu_tasks_trace() - run func(head) on a worker thread after a
- * tasks-trace grace period. Never blocks; callable inside any reader.
+ * tasks-trace grace period, in the order of the calls.
+ *
+ * May block, but only under a flood: when more than 16,384 of its callbacks
+ * are queued and not yet run, a caller outside every classic and tasks-trace
+ * reader and outside every callback first waits for one tasks-trace grace
+ * period (so do not call it holding a lock a trace reader may wait for).
+ * Inside a classic or tasks-trace reader and from a callback it never
+ * blocks.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
  */
