@@ -31,11 +31,12 @@
  * producers outrun the worker. A producer that may block (outside every
  * classic and tasks-trace reader, not running callbacks itself, not inside
  * tps__cb_no_help_begin()) then waits for one grace period of the flavour
- * before it queues: producers past the threshold queue at most one callback
- * per grace period each, and sleep meanwhile, which leaves the CPU to the
- * worker. A producer inside a reader never waits (its grace period would
- * wait for it), nor does one on a worker without may_help (SRCU: its readers
- * are not tracked per thread, so a producer cannot tell whether it is one).
+ * before it queues, and more while the backlog stays past the threshold
+ * (see help()): producers past the threshold sleep rather than queue, which
+ * leaves the CPU to the worker. A producer inside a reader never waits (its
+ * grace period would wait for it), nor does one on a worker without
+ * may_help (SRCU: its readers are not tracked per thread, so a producer
+ * cannot tell whether it is one).
  *
  * fork(). Nothing waits for a running callback before a fork: a callback
  * may need anything, a grace period the forking thread (inside a reader)
@@ -79,6 +80,13 @@
  * instead of running it all first, and memory is returned progressively.
  */
 #define TPS__CB_BATCH_MAX 4096UL
+
+/*
+ * Most grace periods a producer waits for in one call when it helps: a
+ * flood is slowed to one callback per producer per this many grace periods
+ * (64 grace periods take about a millisecond without readers in the way).
+ */
+#define TPS__CB_HELP_MAX_GPS 64
 
 /* The worker whose callbacks the calling thread is running, if any. */
 static __thread const struct tps__cb_worker *current_worker
@@ -292,22 +300,41 @@ static bool caller_may_help(const struct tps__cb_worker *w)
 	       !tps_rcu_read_lock_trace_held();
 }
 
+/* Callbacks queued and not yet run (a hint: both counts move). */
+static unsigned long backlog(struct tps__cb_worker *w)
+{
+	return atomic_load_explicit(&w->queued, memory_order_relaxed) -
+	       atomic_load_explicit(&w->invoked, memory_order_relaxed);
+}
+
+/*
+ * Waits for grace periods while the backlog stays past the threshold, at
+ * most TPS__CB_HELP_MAX_GPS of them. One is not enough: with no reader
+ * about, a grace period takes microseconds, and a producer that queued one
+ * callback per grace period would still outrun a worker short of CPU. The
+ * cap: the worker may be stuck in a callback that needs something the
+ * caller holds, and the caller must not wait for it for good.
+ */
+static void help(struct tps__cb_worker *w)
+{
+	unsigned int n = 0;
+
+	do {
+		helps++;
+		w->wait_gp(w->arg);
+	} while (++n < TPS__CB_HELP_MAX_GPS && backlog(w) > TPS__CB_BACKLOG_HIGH);
+}
+
 int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func)
 {
 	struct tps_rcu_head *top;
-	unsigned long queued;
 
 	if (!head || !func)
 		return -EINVAL;
 	head->func = func;
 	ensure_listed(w);
-	queued = atomic_load_explicit(&w->queued, memory_order_relaxed);
-	if (tps_unlikely(queued - atomic_load_explicit(&w->invoked, memory_order_relaxed) >
-	                 TPS__CB_BACKLOG_HIGH) &&
-	    caller_may_help(w)) {
-		helps++;
-		w->wait_gp(w->arg);
-	}
+	if (tps_unlikely(backlog(w) > TPS__CB_BACKLOG_HIGH) && caller_may_help(w))
+		help(w);
 	/* Counted in before the push: see "Barriers" above. */
 	atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
 	top = atomic_load_explicit(&w->inbox, memory_order_relaxed);
