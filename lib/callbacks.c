@@ -20,7 +20,8 @@
  * ready. One grace period still serves every callback queued before it;
  * a large backlog is run in bounded slices rather than swallowed whole.
  *
- * Barriers. A barrier reads queued and waits until invoked reaches it.
+ * Barriers. A barrier reads queued and waits until invoked (the callbacks
+ * of the batches run so far) reaches it.
  * Callbacks run in push order, and every callback pushed before one that
  * was queued before the barrier was counted in before that one's push (its
  * producer counts first, and the pushes synchronize through the stack's
@@ -87,6 +88,13 @@
  * (64 grace periods take about a millisecond without readers in the way).
  */
 #define TPS__CB_HELP_MAX_GPS 64
+
+/*
+ * A producer compares the backlog with the threshold once every this many
+ * calls (the first of them sets flooded, which every producer reads): the
+ * worker's count lives on another cache line. A power of two.
+ */
+#define TPS__CB_BACKLOG_CHECK 64UL
 
 /* The worker whose callbacks the calling thread is running, if any. */
 static __thread const struct tps__cb_worker *current_worker
@@ -201,9 +209,9 @@ static void wake_worker(struct tps__cb_worker *w)
 static void run_batch(struct tps__cb_worker *w)
 {
 	unsigned long n = w->ready < TPS__CB_BATCH_MAX ? w->ready : TPS__CB_BATCH_MAX;
-	unsigned long invoked = atomic_load_explicit(&w->invoked, memory_order_relaxed);
 
 	w->batch = take_front(w, n);
+	w->batch_len = n;
 	w->state = TPS__CB_INVOKING;
 	current_worker = w;
 	while (w->batch) {
@@ -214,11 +222,13 @@ static void run_batch(struct tps__cb_worker *w)
 		pthread_mutex_unlock(&w->lock);
 		cb->func(cb);
 		pthread_mutex_lock(&w->lock);
-		/* Relaxed: barrier callers read it under the lock. */
-		atomic_store_explicit(&w->invoked, ++invoked, memory_order_relaxed);
 	}
 	current_worker = NULL;
 	w->state = TPS__CB_IDLE;
+	/* Once per batch: producers read it (backlog()) from another cache line. */
+	atomic_store_explicit(&w->invoked,
+	                      atomic_load_explicit(&w->invoked, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
 	if (w->barrier_waiters)
 		pthread_cond_broadcast(&w->done);
 }
@@ -317,26 +327,35 @@ static unsigned long backlog(struct tps__cb_worker *w)
  */
 static void help(struct tps__cb_worker *w)
 {
-	unsigned int n = 0;
+	unsigned int n;
 
-	do {
+	for (n = 0; n < TPS__CB_HELP_MAX_GPS && backlog(w) > TPS__CB_BACKLOG_HIGH; n++) {
 		helps++;
 		w->wait_gp(w->arg);
-	} while (++n < TPS__CB_HELP_MAX_GPS && backlog(w) > TPS__CB_BACKLOG_HIGH);
+	}
+	if (backlog(w) <= TPS__CB_BACKLOG_HIGH)
+		atomic_store_explicit(&w->flooded, false, memory_order_relaxed);
 }
 
 int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func)
 {
 	struct tps_rcu_head *top;
+	unsigned long queued;
 
 	if (!head || !func)
 		return -EINVAL;
 	head->func = func;
 	ensure_listed(w);
-	if (tps_unlikely(backlog(w) > TPS__CB_BACKLOG_HIGH) && caller_may_help(w))
+	if (tps_unlikely(atomic_load_explicit(&w->flooded, memory_order_relaxed)) &&
+	    caller_may_help(w))
 		help(w);
 	/* Counted in before the push: see "Barriers" above. */
-	atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
+	queued = atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
+	/* A look at the worker's side now and then, not at every call. */
+	if (tps_unlikely(queued % TPS__CB_BACKLOG_CHECK == 0) &&
+	    queued + 1 - atomic_load_explicit(&w->invoked, memory_order_relaxed) >
+	            TPS__CB_BACKLOG_HIGH)
+		atomic_store_explicit(&w->flooded, true, memory_order_relaxed);
 	top = atomic_load_explicit(&w->inbox, memory_order_relaxed);
 	do {
 		head->next = top;
@@ -482,14 +501,21 @@ void tps__cb_fork_parent(void)
 	pthread_mutex_unlock(&workers_mutex);
 }
 
+/* Callbacks of the batch being run that have started (the last may run still). */
+static unsigned long batch_started(const struct tps__cb_worker *w)
+{
+	return w->state == TPS__CB_INVOKING ? w->batch_len - list_length(w->batch) : 0;
+}
+
 /* In the child: the worker's thread was another thread, which is gone. */
 static void adopt_orphan(struct tps__cb_worker *w)
 {
 	unsigned long invoked = atomic_load_explicit(&w->invoked, memory_order_relaxed);
 
 	if (w->state == TPS__CB_INVOKING) {
-		/* The callback it was running belongs to the parent: counted as run. */
-		atomic_store_explicit(&w->invoked, invoked + 1, memory_order_relaxed);
+		/* Those that ran, and the one it was running, which belongs to the parent. */
+		atomic_store_explicit(&w->invoked, invoked + batch_started(w),
+		                      memory_order_relaxed);
 		put_front(w, w->batch, true);
 		w->batch = NULL;
 	}
@@ -517,7 +543,7 @@ void tps__cb_fork_child(void)
 		/* Recount: the callbacks held somewhere, plus those run. */
 		in_hand = w->pending + list_length(w->batch) +
 		          list_length(atomic_load_explicit(&w->inbox, memory_order_acquire)) +
-		          (w->state == TPS__CB_INVOKING ? 1 : 0);
+		          batch_started(w);
 		atomic_store_explicit(&w->queued,
 		                      atomic_load_explicit(&w->invoked, memory_order_relaxed) +
 		                              in_hand,

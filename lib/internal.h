@@ -113,25 +113,29 @@ void tps__futex_wake(_Atomic int *word, int n);
 enum tps__cb_state { TPS__CB_IDLE, TPS__CB_WAITING_GP, TPS__CB_INVOKING };
 
 struct tps__cb_worker {
+	/* Set at initialization, read by everyone. */
 	const char *name;
 	/* Waits for one grace period of the worker's flavour. */
 	void (*wait_gp)(void *arg);
 	void *arg;
 	/*
 	 * Past the backlog threshold, a producer outside every classic and
-	 * tasks-trace reader waits for a grace period (wait_gp) before it
+	 * tasks-trace reader waits for grace periods (wait_gp) before it
 	 * queues. False where a producer may be a reader the grace period
 	 * waits for without the library knowing (SRCU).
 	 */
 	bool may_help;
 
-	/* Producers' side: touched without the lock. */
+	/* Producers' side: written without the lock by every producer. */
 	_Atomic(struct tps_rcu_head *) inbox; /* newest first */
 	_Atomic unsigned long queued;         /* callbacks ever counted in */
 	_Atomic int sleeping;                 /* futex word: 1 while the worker sleeps */
+	_Atomic bool flooded;                 /* the backlog passed the threshold */
 	_Atomic bool started;
 	_Atomic bool stopping;
 	_Atomic bool listed; /* on the list fork() walks */
+	/* Keeps the two sides on different cache lines (no alignment: SRCU embeds us). */
+	char pad[64];
 
 	/* The worker's side: under lock, which nobody holds across a wait. */
 	pthread_mutex_t lock;
@@ -140,9 +144,10 @@ struct tps__cb_worker {
 	struct tps_rcu_head **tail;
 	unsigned long pending; /* callbacks in head */
 	unsigned long ready;   /* the first ready of them had their grace period */
-	/* Not yet started callbacks of the batch being run. */
+	/* Not yet started callbacks of the batch being run, and its length. */
 	struct tps_rcu_head *batch;
-	_Atomic unsigned long invoked; /* callbacks ever run (written under lock) */
+	unsigned long batch_len;
+	_Atomic unsigned long invoked; /* callbacks run before this batch (written under lock) */
 	unsigned int barrier_waiters;
 	enum tps__cb_state state;
 	pthread_t thread;
