@@ -366,7 +366,8 @@ static void test_reclaim_with_callbacks(void **state)
  * producers that help, the backlog passes them within the run.
  */
 #define FLOOD_MAX_IN_FLIGHT 150000L
-#define FLOOD_MAX_RSS_GROWTH (96L << 20)
+/* ThreadSanitizer adds shadow memory for every byte touched. */
+#define FLOOD_MAX_RSS_GROWTH ((UNIT_TSAN ? 256L : 96L) << 20)
 
 struct flood_obj {
 	struct tps_rcu_head head;
