@@ -165,11 +165,12 @@ TPS_EXPORT void tps_synchronize_rcu(void);
  *
  * May block, but only under a flood: when more than 16,384 callbacks of the
  * flavour are queued and not yet run, a caller outside every classic and
- * tasks-trace reader and outside every callback first waits for one classic
- * grace period, which bounds the backlog and the memory it holds. So do not
- * call it holding a lock that a grace period may wait for (one that a
- * reader, or a thread that forks inside a reader, takes). Inside a classic
- * or tasks-trace reader and from a callback it never blocks.
+ * tasks-trace reader and outside every callback first waits for classic
+ * grace periods (at most 64) while the backlog stays that long, which
+ * bounds the backlog and the memory it holds. So do not call it holding a
+ * lock that a grace period may wait for (one that a thread forking inside a
+ * reader takes in a fork handler). Inside a classic or tasks-trace reader
+ * and from a callback it never blocks.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
  */
