@@ -113,9 +113,10 @@ TPS_EXPORT void tps_synchronize_rcu_tasks_trace(void);
  * May block, but only under a flood: when more than 16,384 of its callbacks
  * are queued and not yet run, a caller outside every classic and tasks-trace
  * reader and outside every callback first waits for tasks-trace grace
- * periods (at most 64) while the backlog stays that long: so do not call it holding a lock that a
- * trace reader may wait for, nor inside an SRCU reader whose grace period a trace reader may wait
- * for (SRCU readers are not tracked per thread, so the call cannot tell). Inside a classic or
+ * periods (at most 64) while the backlog stays that long. So do not call it
+ * holding a lock that a trace reader may wait for, nor inside an SRCU reader
+ * whose grace period a trace reader may wait for (SRCU readers are not
+ * tracked per thread, so the call cannot tell). Inside a classic or
  * tasks-trace reader and from a callback it never blocks.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
