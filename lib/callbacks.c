@@ -32,12 +32,11 @@
  * producers outrun the worker. A producer that may block (outside every
  * classic and tasks-trace reader, not running callbacks itself, not inside
  * tps__cb_no_help_begin()) then waits for one grace period of the flavour
- * before it queues, and more while the backlog stays past the threshold
- * (see help()): producers past the threshold sleep rather than queue, which
- * leaves the CPU to the worker. A producer inside a reader never waits (its
- * grace period would wait for it), nor does one on a worker without
- * may_help (SRCU: its readers are not tracked per thread, so a producer
- * cannot tell whether it is one).
+ * before it queues, and for the worker's batches while the backlog stays
+ * past the threshold (see help()): producers past the threshold sleep
+ * rather than queue, which leaves the CPU to the worker. A producer inside a reader never waits
+ * (its grace period would wait for it), nor does one on a worker without may_help (SRCU: its
+ * readers are not tracked per thread, so a producer cannot tell whether it is one).
  *
  * fork(). Nothing waits for a running callback before a fork: a callback
  * may need anything, a grace period the forking thread (inside a reader)
@@ -83,11 +82,12 @@
 #define TPS__CB_BATCH_MAX 4096UL
 
 /*
- * Most grace periods a producer waits for in one call when it helps: a
- * flood is slowed to one callback per producer per this many grace periods
- * (64 grace periods take about a millisecond without readers in the way).
+ * A helping producer waits for the worker's batches at most this many
+ * times, each at most this long: 64 ms in all when the worker is stuck in a
+ * callback, while a worker that runs wakes it at its first batch.
  */
-#define TPS__CB_HELP_MAX_GPS 64
+#define TPS__CB_HELP_MAX_WAITS 64
+#define TPS__CB_HELP_WAIT_NS 1000000L
 
 /*
  * A producer compares the backlog with the threshold once every this many
@@ -318,20 +318,41 @@ static unsigned long backlog(struct tps__cb_worker *w)
 }
 
 /*
- * Waits for grace periods while the backlog stays past the threshold, at
- * most TPS__CB_HELP_MAX_GPS of them. One is not enough: with no reader
- * about, a grace period takes microseconds, and a producer that queued one
- * callback per grace period would still outrun a worker short of CPU. The
- * cap: the worker may be stuck in a callback that needs something the
- * caller holds, and the caller must not wait for it for good.
+ * A producer past the threshold: waits for one grace period (callbacks
+ * queued before it become ready for the worker), then, while the backlog
+ * stays past the threshold, for the worker to finish batches, at most
+ * TPS__CB_HELP_MAX_WAITS times TPS__CB_HELP_WAIT_NS. Waiting for the worker
+ * rather than for more grace periods: a grace period without readers about
+ * takes microseconds (a producer would queue again much sooner than the
+ * worker catches up), and each one interrupts the worker's CPU. The cap:
+ * the worker may be stuck in a callback that needs something the caller
+ * holds, and the caller must not wait for it for good.
  */
 static void help(struct tps__cb_worker *w)
 {
 	unsigned int n;
 
-	for (n = 0; n < TPS__CB_HELP_MAX_GPS && backlog(w) > TPS__CB_BACKLOG_HIGH; n++) {
+	if (backlog(w) > TPS__CB_BACKLOG_HIGH) {
 		helps++;
 		w->wait_gp(w->arg);
+	}
+	if (backlog(w) > TPS__CB_BACKLOG_HIGH) {
+		pthread_mutex_lock(&w->lock);
+		w->barrier_waiters++;
+		for (n = 0; n < TPS__CB_HELP_MAX_WAITS && backlog(w) > TPS__CB_BACKLOG_HIGH; n++) {
+			struct timespec deadline;
+
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			deadline.tv_nsec += TPS__CB_HELP_WAIT_NS;
+			if (deadline.tv_nsec >= 1000000000L) {
+				deadline.tv_sec++;
+				deadline.tv_nsec -= 1000000000L;
+			}
+			helps++;
+			pthread_cond_timedwait(&w->done, &w->lock, &deadline);
+		}
+		w->barrier_waiters--;
+		pthread_mutex_unlock(&w->lock);
 	}
 	if (backlog(w) <= TPS__CB_BACKLOG_HIGH)
 		atomic_store_explicit(&w->flooded, false, memory_order_relaxed);
