@@ -120,8 +120,8 @@ struct tps__cb_worker {
 	void *arg;
 	/*
 	 * Past the backlog threshold, a producer outside every classic and
-	 * tasks-trace reader waits for grace periods (wait_gp) before it
-	 * queues. False where a producer may be a reader the grace period
+	 * tasks-trace reader waits for a grace period (wait_gp), then for the
+	 * worker, before it queues. False where a producer may be a reader the grace period
 	 * waits for without the library knowing (SRCU).
 	 */
 	bool may_help;

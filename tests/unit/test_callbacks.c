@@ -350,8 +350,8 @@ static void test_reclaim_with_callbacks(void **state)
  * from inside short classic readers, at a steadier pace. The callbacks free
  * what their producers allocated. The backlog (callbacks queued, not yet
  * run) and the memory it holds must stay bounded: producers outside readers
- * wait for grace periods past the library's threshold (they must have had
- * to), while those inside readers never wait.
+ * wait past the library's threshold (they must have had to), while those
+ * inside readers never wait.
  */
 #define FLOOD_MS 1500
 /* Bytes a callback holds until it runs (touched, so that it counts in RSS). */
@@ -379,7 +379,7 @@ static atomic_bool flood_stop;
 
 struct flood_producer {
 	bool in_reader;
-	unsigned long helps; /* grace periods it waited for while queueing */
+	unsigned long helps; /* times it waited while queueing */
 	long calls;
 };
 
