@@ -21,12 +21,10 @@
  * a large backlog is run in bounded slices rather than swallowed whole.
  *
  * Barriers. A barrier reads queued and waits until invoked (the callbacks
- * of the batches run so far) reaches it.
- * Callbacks run in push order, and every callback pushed before one that
- * was queued before the barrier was counted in before that one's push (its
- * producer counts first, and the pushes synchronize through the stack's
- * top): so queued, read after a call has returned, counts every callback
- * up to that call's, and invoked >= queued means they all ran.
+ * of the batches run so far) reaches it. Callbacks run in push order, and every callback pushed
+ * before one that was queued before the barrier was counted in before that one's push (its producer
+ * counts first, and the pushes synchronize through the stack's top): so queued, read after a call
+ * has returned, counts every callback up to that call's, and invoked >= queued means they all ran.
  *
  * Floods. A backlog (queued - invoked) beyond TPS__CB_BACKLOG_HIGH means
  * producers outrun the worker. A producer that may block (outside every
@@ -34,9 +32,10 @@
  * tps__cb_no_help_begin()) then waits for one grace period of the flavour
  * before it queues, and for the worker's batches while the backlog stays
  * past the threshold (see help()): producers past the threshold sleep
- * rather than queue, which leaves the CPU to the worker. A producer inside a reader never waits
- * (its grace period would wait for it), nor does one on a worker without may_help (SRCU: its
- * readers are not tracked per thread, so a producer cannot tell whether it is one).
+ * rather than queue, which leaves the CPU to the worker. A producer inside
+ * a reader never waits (its grace period would wait for it), nor does one
+ * on a worker without may_help (SRCU: its readers are not tracked per
+ * thread, so a producer cannot tell whether it is one).
  *
  * fork(). Nothing waits for a running callback before a fork: a callback
  * may need anything, a grace period the forking thread (inside a reader)
@@ -46,8 +45,8 @@
  * With the lock, the state seen at the fork is exact: the worker is
  * sleeping or about to (IDLE), waiting for a grace period (WAITING_GP: the
  * ready count does not change until it returns), or between taking one
- * callback of the batch and counting it run (INVOKING: exactly one callback
- * is running or has just returned).
+ * callback of the batch and taking the next (INVOKING: the callbacks taken
+ * have run, but for the last one, which runs or has just returned).
  *
  * In the child only the forking thread exists. Another thread's worker is
  * gone: the callback it was running belongs to the parent and counts as run
@@ -101,7 +100,7 @@ static __thread const struct tps__cb_worker *current_worker
         __attribute__((tls_model("initial-exec")));
 /* Nesting of tps__cb_no_help_begin(). */
 static __thread unsigned int no_help __attribute__((tls_model("initial-exec")));
-/* Grace periods this thread waited for as a helping producer (test hook). */
+/* Waits of this thread as a helping producer (test hook). */
 static __thread unsigned long helps __attribute__((tls_model("initial-exec")));
 
 /* Every worker ever started, for fork(). */

@@ -165,7 +165,10 @@ struct tps__cb_worker {
 
 /*
  * Backlog (queued, not yet run) past which a producer that may help waits
- * for a grace period before it queues: see lib/callbacks.c.
+ * before it queues: see lib/callbacks.c. 16,384 is four batches, about
+ * 1.5 MiB of 100-byte objects waiting to be freed: far above what ordinary
+ * updates queue behind one grace period, so only a flood meets it, and low
+ * enough that the memory a flood holds stays small.
  */
 #define TPS__CB_BACKLOG_HIGH 16384UL
 
