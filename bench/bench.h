@@ -77,6 +77,11 @@ int bench_gp(const struct bench_opts *o);
 bool bench_gp_knows_impl(const char *name);
 void bench_gp_print_impls(FILE *f);
 
+/* callbacks.c */
+int bench_callbacks(const struct bench_opts *o);
+bool bench_callbacks_knows_impl(const char *name);
+void bench_callbacks_print_impls(FILE *f);
+
 /* tracepoint.c */
 int bench_tracepoint(const struct bench_opts *o);
 bool bench_tracepoint_knows_impl(const char *name);

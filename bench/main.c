@@ -30,6 +30,8 @@ static const struct bench_subcommand subcommands[] = {
          bench_gp_knows_impl, bench_gp_print_impls},
         {"tracepoint", "ns per tracepoint call site by probe count; register latency",
          bench_tracepoint, bench_tracepoint_knows_impl, bench_tracepoint_print_impls},
+        {"callbacks", "callback throughput, latency, backlog and RSS: flat, bursty, flood",
+         bench_callbacks, bench_callbacks_knows_impl, bench_callbacks_print_impls},
 };
 
 /* The variants of `readside` (readside.c), for --variant. */

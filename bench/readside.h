@@ -33,6 +33,8 @@
 struct readside_cb {
 	uint64_t queued_ns;
 	double *latency_ns;
+	/* When set, readside_cb_done() calls it instead (`tpsync-bench callbacks`). */
+	void (*done)(struct readside_cb *cb);
 	_Alignas(16) unsigned char head[READSIDE_CB_HEAD_SIZE];
 };
 

@@ -729,6 +729,73 @@ static void section_summary(struct report *rp)
 	summary_srcu_choice(rp);
 	summary_tracepoints(rp);
 	summary_sharing(rp);
+/* ---- Callbacks ---- */
+
+static const char *const cb_impls[] = {"tps-rcu", "urcu-memb", "tps-trace", "tps-srcu"};
+static const char *const cb_loads[] = {"flat", "bursty", "flood"};
+
+static const struct report_record *cb_row(const struct report *rp, const char *impl,
+                                          const char *load, unsigned int producers)
+{
+	struct report_query q = {
+	        .bench = "callbacks", .impl = impl, .scenario = load, .threads = producers};
+
+	return report_find(rp->f, &q);
+}
+
+static void section_callbacks(struct report *rp)
+{
+	struct report_query any = {.bench = "callbacks"};
+	const struct report_record *t, *u;
+	char v[5][32];
+
+	if (!report_find(rp->f, &any))
+		return;
+	md(rp, "## Callbacks under load (`callbacks`)\n\n");
+	md(rp, "Producers queue callbacks that free a small object: flat out, in bursts of "
+	       "5,000 every 5 ms, or as a flood (more producers than CPUs). Throughput: "
+	       "callbacks run per second, median of the runs; latency from the call to the "
+	       "callback, median over the runs of each run's percentile, and the worst run's "
+	       "p99; peak callbacks in flight and resident-set growth: the highest of the "
+	       "runs.\n\n");
+	md(rp, "| load | flavour | producers | callbacks/s | p50 | p99 | worst p99 | peak in "
+	       "flight | RSS growth |\n|---|---|---|---|---|---|---|---|---|\n");
+	for (size_t l = 0; l < NELEMS(cb_loads); l++) {
+		for (size_t i = 0; i < NELEMS(cb_impls); i++) {
+			unsigned int th[8];
+			struct report_query q = {
+			        .bench = "callbacks", .impl = cb_impls[i], .scenario = cb_loads[l]};
+			size_t n = report_threads(rp->f, &q, th, NELEMS(th));
+
+			for (size_t k = 0; k < n; k++) {
+				const struct report_record *r =
+				        cb_row(rp, cb_impls[i], cb_loads[l], th[k]);
+
+				if (!r)
+					continue;
+				snprintf(v[0], 32, "%.3g", report_num(r, "median"));
+				md(rp, "| %s | %s | %u | %s | %s | %s | %s | %.0f | %.0f KiB%s |\n",
+				   cb_loads[l], cb_impls[i], th[k], v[0],
+				   fmt_ns(report_num(r, "p50"), v[1], 32),
+				   fmt_ns(report_num(r, "p99"), v[2], 32),
+				   fmt_ns(report_num(r, "p99_worst"), v[3], 32),
+				   report_num(r, "peak_in_flight"), report_num(r, "rss_growth_kb"),
+				   report_num(r, "capped") > 0 ? " (capped)" : "");
+			}
+		}
+	}
+	md(rp, "\n| goal | measured | limit | verdict |\n|---|---|---|---|\n");
+	t = cb_row(rp, "tps-rcu", "flat", 2);
+	u = cb_row(rp, "urcu-memb", "flat", 2);
+	goal(rp, "2 producers flat out: throughput tps-rcu / urcu-memb",
+	     t && u ? report_num(t, "median") / report_num(u, "median") : NAN, 1.3, true);
+	t = cb_row(rp, "tps-rcu", "bursty", 2);
+	u = cb_row(rp, "urcu-memb", "bursty", 2);
+	goal(rp, "2 producers bursty: p99 tps-rcu / urcu-memb",
+	     t && u ? report_num(t, "p99") / report_num(u, "p99") : NAN, 0.25, false);
+	goal(rp, "2 producers bursty, tps-rcu, worst run: p99 / max(p50, 1 ms)",
+	     t ? report_num(t, "p99_worst") / fmax(report_num(t, "p50_worst"), 1e6) : NAN, 4,
+	     false);
 	md(rp, "\n");
 }
 
@@ -789,6 +856,7 @@ static int write_report(const struct report_file *f, const char *in, const char 
 	section_barrier(&rp);
 	section_gp(&rp);
 	section_tracepoint(&rp);
+	section_callbacks(&rp);
 	section_seeds(&rp);
 	section_goals(&rp);
 	section_plots(&rp, &plots);

@@ -2,69 +2,234 @@
 /*
  * lib/callbacks.c - callback workers behind tps_call_rcu() and friends.
  *
- * A worker owns a FIFO queue. Its thread takes the whole queue as a batch,
- * waits for one grace period of its flavour, runs the batch, and repeats;
- * callbacks queued meanwhile wait for the next batch, so one grace period
- * serves every callback queued while the previous one ran. The counters
- * queued/invoked let a barrier wait for exactly the callbacks queued before
- * it: batches run in queue order, so invoked >= queued-at-call means done.
+ * Queueing. A producer counts its callback in (queued), then pushes it onto
+ * the worker's inbox, a lock-free stack (compare-and-swap on its top), and
+ * wakes the worker only if it sleeps. No mutex on that path. A push is one
+ * atomic instruction: a stack is never half-linked, whatever thread stops
+ * where (which is what fork() does to every thread but one).
+ *
+ * Running. The worker takes the whole inbox at once (exchange with NULL),
+ * reverses it and appends it to its FIFO list: since the stack holds the
+ * pushes in the order of its modifications, the list is in queueing order.
+ * A grace period that starts after a callback was taken from the inbox
+ * covers it (its producer's call returned before the take), so before it
+ * waits, the worker notes how many callbacks the list holds; when the wait
+ * returns, that many at the front are ready. It runs the ready ones at most
+ * TPS__CB_BATCH_MAX at a time, taking callbacks newly pushed into the list
+ * between batches, and waits for another grace period only when none is
+ * ready. One grace period still serves every callback queued before it;
+ * a large backlog is run in bounded slices rather than swallowed whole.
+ *
+ * Barriers. A barrier reads queued and waits until invoked (the callbacks
+ * of the batches run so far) reaches it. Callbacks run in push order, and every callback pushed
+ * before one that was queued before the barrier was counted in before that one's push (its producer
+ * counts first, and the pushes synchronize through the stack's top): so queued, read after a call
+ * has returned, counts every callback up to that call's, and invoked >= queued means they all ran.
+ *
+ * Floods. A backlog (queued - invoked) beyond TPS__CB_BACKLOG_HIGH means
+ * producers outrun the worker. A producer that may block (outside every
+ * classic and tasks-trace reader, not running callbacks itself, not inside
+ * tps__cb_no_help_begin()) then waits for one grace period of the flavour
+ * before it queues, and for the worker's batches while the backlog stays
+ * past the threshold (see help()): producers past the threshold sleep
+ * rather than queue, which leaves the CPU to the worker. A producer inside
+ * a reader never waits (its grace period would wait for it), nor does one
+ * on a worker without may_help (SRCU: its readers are not tracked per
+ * thread, so a producer cannot tell whether it is one).
+ *
+ * fork(). Nothing waits for a running callback before a fork: a callback
+ * may need anything, a grace period the forking thread (inside a reader)
+ * holds up included. The prepare handler takes the list lock, then each
+ * worker's lock; those are held only for a few list operations, never
+ * across a callback, a grace period or a sleep, so every holder lets go.
+ * With the lock, the state seen at the fork is exact: the worker is
+ * sleeping or about to (IDLE), waiting for a grace period (WAITING_GP: the
+ * ready count does not change until it returns), or between taking one
+ * callback of the batch and taking the next (INVOKING: the callbacks taken
+ * have run, but for the last one, which runs or has just returned).
+ *
+ * In the child only the forking thread exists. Another thread's worker is
+ * gone: the callback it was running belongs to the parent and counts as run
+ * (it is not run twice: it may have freed memory before the fork); the rest
+ * of its batch goes back to the front of the list, still ready; a grace
+ * period it was waiting for never ends, so nothing new becomes ready until
+ * the new worker's first grace period. If the forking thread is itself a
+ * worker (a callback forked), it stays that worker in the child and goes on
+ * with its batch: one thread per queue, in order. queued is recounted from
+ * what is really there, since a producer that had counted its callback in
+ * but not pushed it does not exist in the child. Barrier waiters do not
+ * exist either; the condition variable is made anew. A worker with work is
+ * restarted at once, others at their next call.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
 
+#include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
+
 #include "internal.h"
+
+/*
+ * Most callbacks run between two looks at the inbox and at barrier waiters.
+ * A callback typically frees memory (tens of nanoseconds), so 4096 take
+ * about 0.1-0.5 ms: the worker comes back to newly queued callbacks and
+ * starts their grace period soon even when a large backlog is ready,
+ * instead of running it all first, and memory is returned progressively.
+ */
+#define TPS__CB_BATCH_MAX 4096UL
+
+/*
+ * A helping producer waits for the worker's batches at most this many
+ * times, each at most this long: 64 ms in all when the worker is stuck in a
+ * callback, while a worker that runs wakes it at its first batch.
+ */
+#define TPS__CB_HELP_MAX_WAITS 64
+#define TPS__CB_HELP_WAIT_NS 1000000L
+
+/*
+ * A producer compares the backlog with the threshold once every this many
+ * calls (the first of them sets flooded, which every producer reads): the
+ * worker's count lives on another cache line. A power of two.
+ */
+#define TPS__CB_BACKLOG_CHECK 64UL
 
 /* The worker whose callbacks the calling thread is running, if any. */
 static __thread const struct tps__cb_worker *current_worker
         __attribute__((tls_model("initial-exec")));
+/* Nesting of tps__cb_no_help_begin(). */
+static __thread unsigned int no_help __attribute__((tls_model("initial-exec")));
+/* Waits of this thread as a helping producer (test hook). */
+static __thread unsigned long helps __attribute__((tls_model("initial-exec")));
 
 /* Every worker ever started, for fork(). */
 static pthread_mutex_t workers_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct tps__cb_worker *workers;
 
-static unsigned long invoke_batch(struct tps__cb_worker *w, struct tps_rcu_head *batch)
+static unsigned long list_length(const struct tps_rcu_head *h)
 {
 	unsigned long n = 0;
 
-	current_worker = w;
-	while (batch) {
-		struct tps_rcu_head *next = batch->next;
-
-		batch->func(batch);
-		batch = next;
+	for (; h; h = h->next)
 		n++;
-	}
-	current_worker = NULL;
 	return n;
 }
 
-/* Called with w->lock held; returns with it held. */
-static void process_one_batch(struct tps__cb_worker *w)
+/* Called with w->lock held: moves the inbox to the end of the list. */
+static void take_inbox(struct tps__cb_worker *w)
 {
-	struct tps_rcu_head *batch = w->head;
-	unsigned long n;
+	struct tps_rcu_head *h, *fifo = NULL, *last;
+	unsigned long n = 0;
 
-	w->head = NULL;
-	w->tail = &w->head;
-	w->batch = batch;
-	w->state = TPS__CB_WAITING_GP;
-	pthread_mutex_unlock(&w->lock);
+	if (!atomic_load_explicit(&w->inbox, memory_order_relaxed))
+		return;
+	/* (Q3) acquire: pairs with (Q1) in push(); the links are visible. */
+	h = atomic_exchange_explicit(&w->inbox, NULL, memory_order_acquire);
+	last = h;
+	while (h) {
+		struct tps_rcu_head *next = h->next;
 
-	w->wait_gp(w->arg);
+		h->next = fifo;
+		fifo = h;
+		h = next;
+		n++;
+	}
+	if (!fifo)
+		return;
+	*w->tail = fifo;
+	w->tail = &last->next;
+	w->pending += n;
+}
 
-	pthread_mutex_lock(&w->lock);
+/* Called with w->lock held: detaches the first n callbacks of the list. */
+static struct tps_rcu_head *take_front(struct tps__cb_worker *w, unsigned long n)
+{
+	struct tps_rcu_head *first = w->head, **pp = &w->head;
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		pp = &(*pp)->next;
+	w->head = *pp;
+	*pp = NULL;
+	if (!w->head)
+		w->tail = &w->head;
+	w->pending -= n;
+	w->ready -= n;
+	return first;
+}
+
+/* Called with w->lock held: puts a list (oldest first) back in front. */
+static void put_front(struct tps__cb_worker *w, struct tps_rcu_head *list, bool ready)
+{
+	struct tps_rcu_head *last = list;
+	unsigned long n = 1;
+
+	if (!list)
+		return;
+	while (last->next) {
+		last = last->next;
+		n++;
+	}
+	last->next = w->head;
+	if (!w->head)
+		w->tail = &last->next;
+	w->head = list;
+	w->pending += n;
+	if (ready)
+		w->ready += n;
+}
+
+/* Sleeps until a producer pushes, unless one did meanwhile. */
+static void wait_for_work(struct tps__cb_worker *w)
+{
+	/*
+	 * (Q4) seq_cst store, then seq_cst loads: pairs with (Q1)/(Q2) in
+	 * tps__cb_enqueue(), store buffering on sleeping and the inbox. In
+	 * the single order of seq_cst operations either the push comes
+	 * before our inbox load (we see it and do not sleep) or our store
+	 * comes before the producer's load of sleeping (it wakes us). The
+	 * same holds for stopping against tps__cb_worker_destroy().
+	 */
+	atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
+	if (!atomic_load_explicit(&w->inbox, memory_order_seq_cst) &&
+	    !atomic_load_explicit(&w->stopping, memory_order_seq_cst))
+		tps__futex_wait(&w->sleeping, 1);
+	atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+}
+
+static void wake_worker(struct tps__cb_worker *w)
+{
+	if (atomic_exchange_explicit(&w->sleeping, 0, memory_order_relaxed))
+		tps__futex_wake(&w->sleeping, 1);
+}
+
+/* Called with w->lock held; runs a batch of ready callbacks, lock held again after. */
+static void run_batch(struct tps__cb_worker *w)
+{
+	unsigned long n = w->ready < TPS__CB_BATCH_MAX ? w->ready : TPS__CB_BATCH_MAX;
+
+	w->batch = take_front(w, n);
+	w->batch_len = n;
 	w->state = TPS__CB_INVOKING;
-	pthread_mutex_unlock(&w->lock);
+	current_worker = w;
+	while (w->batch) {
+		struct tps_rcu_head *cb = w->batch;
 
-	n = invoke_batch(w, batch);
-
-	pthread_mutex_lock(&w->lock);
-	w->batch = NULL;
+		/* Under the lock: a fork sees cb either in the batch or taken. */
+		w->batch = cb->next;
+		pthread_mutex_unlock(&w->lock);
+		cb->func(cb);
+		pthread_mutex_lock(&w->lock);
+	}
+	current_worker = NULL;
 	w->state = TPS__CB_IDLE;
-	w->invoked += n;
-	pthread_cond_broadcast(&w->done);
+	/* Once per batch: producers read it (backlog()) from another cache line. */
+	atomic_store_explicit(&w->invoked,
+	                      atomic_load_explicit(&w->invoked, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
+	if (w->barrier_waiters)
+		pthread_cond_broadcast(&w->done);
 }
 
 static void *worker_main(void *arg)
@@ -73,11 +238,28 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->head && !w->stopping)
-			pthread_cond_wait(&w->wake, &w->lock);
-		if (!w->head)
+		take_inbox(w);
+		if (w->ready) {
+			run_batch(w);
+			continue;
+		}
+		if (w->pending) {
+			/* Everything in the list now is covered by the next grace period. */
+			unsigned long covered = w->pending;
+
+			w->state = TPS__CB_WAITING_GP;
+			pthread_mutex_unlock(&w->lock);
+			w->wait_gp(w->arg);
+			pthread_mutex_lock(&w->lock);
+			w->state = TPS__CB_IDLE;
+			w->ready = covered;
+			continue;
+		}
+		if (atomic_load_explicit(&w->stopping, memory_order_relaxed))
 			break;
-		process_one_batch(w);
+		pthread_mutex_unlock(&w->lock);
+		wait_for_work(w);
+		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -115,27 +297,111 @@ static int start_worker(struct tps__cb_worker *w)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		return -err;
-	w->started = true;
+	/* (C3) release: pairs with (C4); the worker exists for whoever sees started. */
+	atomic_store_explicit(&w->started, true, memory_order_release);
 	return 0;
+}
+
+/* Past the threshold: may the calling thread wait for a grace period? */
+static bool caller_may_help(const struct tps__cb_worker *w)
+{
+	return w->may_help && !no_help && !current_worker && !tps_rcu_read_ongoing() &&
+	       !tps_rcu_read_lock_trace_held();
+}
+
+/* Callbacks queued and not yet run (a hint: both counts move). */
+static unsigned long backlog(struct tps__cb_worker *w)
+{
+	return atomic_load_explicit(&w->queued, memory_order_relaxed) -
+	       atomic_load_explicit(&w->invoked, memory_order_relaxed);
+}
+
+/*
+ * A producer past the threshold: waits for one grace period (callbacks
+ * queued before it become ready for the worker), then, while the backlog
+ * stays past the threshold, for the worker to finish batches, at most
+ * TPS__CB_HELP_MAX_WAITS times TPS__CB_HELP_WAIT_NS. Waiting for the worker
+ * rather than for more grace periods: a grace period without readers about
+ * takes microseconds (a producer would queue again much sooner than the
+ * worker catches up), and each one interrupts the worker's CPU. The cap:
+ * the worker may be stuck in a callback that needs something the caller
+ * holds, and the caller must not wait for it for good.
+ */
+static void help(struct tps__cb_worker *w)
+{
+	unsigned int n;
+
+	if (backlog(w) > TPS__CB_BACKLOG_HIGH) {
+		helps++;
+		w->wait_gp(w->arg);
+	}
+	if (backlog(w) > TPS__CB_BACKLOG_HIGH) {
+		pthread_mutex_lock(&w->lock);
+		w->barrier_waiters++;
+		for (n = 0; n < TPS__CB_HELP_MAX_WAITS && backlog(w) > TPS__CB_BACKLOG_HIGH; n++) {
+			struct timespec deadline;
+
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			deadline.tv_nsec += TPS__CB_HELP_WAIT_NS;
+			if (deadline.tv_nsec >= 1000000000L) {
+				deadline.tv_sec++;
+				deadline.tv_nsec -= 1000000000L;
+			}
+			helps++;
+			pthread_cond_timedwait(&w->done, &w->lock, &deadline);
+		}
+		w->barrier_waiters--;
+		pthread_mutex_unlock(&w->lock);
+	}
+	if (backlog(w) <= TPS__CB_BACKLOG_HIGH)
+		atomic_store_explicit(&w->flooded, false, memory_order_relaxed);
 }
 
 int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func)
 {
+	struct tps_rcu_head *top;
+	unsigned long queued;
+
 	if (!head || !func)
 		return -EINVAL;
 	head->func = func;
-	head->next = NULL;
 	ensure_listed(w);
-	pthread_mutex_lock(&w->lock);
-	*w->tail = head;
-	w->tail = &head->next;
-	w->queued++;
-	/* Without a worker the callback stays queued; the next call or barrier retries. */
-	if (!w->started)
-		start_worker(w);
-	else if (w->state == TPS__CB_IDLE)
-		pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
+	if (tps_unlikely(atomic_load_explicit(&w->flooded, memory_order_relaxed)) &&
+	    caller_may_help(w))
+		help(w);
+	/* Counted in before the push: see "Barriers" above. */
+	queued = atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
+	/* A look at the worker's side now and then, not at every call. */
+	if (tps_unlikely(queued % TPS__CB_BACKLOG_CHECK == 0) &&
+	    queued + 1 - atomic_load_explicit(&w->invoked, memory_order_relaxed) >
+	            TPS__CB_BACKLOG_HIGH)
+		atomic_store_explicit(&w->flooded, true, memory_order_relaxed);
+	top = atomic_load_explicit(&w->inbox, memory_order_relaxed);
+	do {
+		head->next = top;
+		/*
+		 * (Q1) seq_cst compare-and-swap: release for the link and the
+		 * count (pairs with (Q3) in take_inbox() and with the next
+		 * producer's (Q1)); seq_cst for (Q2).
+		 */
+	} while (!atomic_compare_exchange_weak_explicit(&w->inbox, &top, head, memory_order_seq_cst,
+	                                                memory_order_relaxed));
+	/* (C4) acquire: pairs with (C3). */
+	if (tps_unlikely(!atomic_load_explicit(&w->started, memory_order_acquire))) {
+		pthread_mutex_lock(&w->lock);
+		/* Without a worker the callback stays queued; the next call or barrier retries. */
+		if (!atomic_load_explicit(&w->started, memory_order_relaxed))
+			start_worker(w);
+		pthread_mutex_unlock(&w->lock);
+	}
+	/*
+	 * (Q2) seq_cst load after the seq_cst (Q1): pairs with (Q4) in
+	 * wait_for_work(). A seq_cst load, not a relaxed one: an RMW does not
+	 * order a later relaxed load in C11 (nor on AArch64 without LSE);
+	 * on x86-64 it is a plain load.
+	 */
+	if (atomic_load_explicit(&w->sleeping, memory_order_seq_cst))
+		wake_worker(w);
 	return 0;
 }
 
@@ -148,17 +414,21 @@ void tps__cb_barrier(struct tps__cb_worker *w)
 
 	ensure_listed(w);
 	pthread_mutex_lock(&w->lock);
-	target = w->queued;
+	target = atomic_load_explicit(&w->queued, memory_order_relaxed);
 	/* Thread creation failed at enqueue time: insist, since we must wait. */
-	while (!w->started && w->head && start_worker(w) != 0) {
+	while (!atomic_load_explicit(&w->started, memory_order_relaxed) &&
+	       !TPS_SEQ_GE(atomic_load_explicit(&w->invoked, memory_order_relaxed), target) &&
+	       start_worker(w) != 0) {
 		struct timespec ts = {0, START_RETRY_NS};
 
 		pthread_mutex_unlock(&w->lock);
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&w->lock);
 	}
-	while (!TPS_SEQ_GE(w->invoked, target))
+	w->barrier_waiters++;
+	while (!TPS_SEQ_GE(atomic_load_explicit(&w->invoked, memory_order_relaxed), target))
 		pthread_cond_wait(&w->done, &w->lock);
+	w->barrier_waiters--;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -167,14 +437,30 @@ bool tps__cb_in_worker(const struct tps__cb_worker *w)
 	return current_worker == w;
 }
 
+bool tps__cb_in_any_worker(void)
+{
+	return current_worker != NULL;
+}
+
+void tps__cb_no_help_begin(void)
+{
+	no_help++;
+}
+
+void tps__cb_no_help_end(void)
+{
+	no_help--;
+}
+
+unsigned long tps__cb_thread_helps(void)
+{
+	return helps;
+}
+
 unsigned long tps__cb_pending(struct tps__cb_worker *w)
 {
-	unsigned long n;
-
-	pthread_mutex_lock(&w->lock);
-	n = w->queued - w->invoked;
-	pthread_mutex_unlock(&w->lock);
-	return n;
+	return atomic_load_explicit(&w->queued, memory_order_acquire) -
+	       atomic_load_explicit(&w->invoked, memory_order_acquire);
 }
 
 void tps__cb_worker_init(struct tps__cb_worker *w, const char *name, void (*wait_gp)(void *),
@@ -182,7 +468,6 @@ void tps__cb_worker_init(struct tps__cb_worker *w, const char *name, void (*wait
 {
 	*w = (struct tps__cb_worker){.name = name, .wait_gp = wait_gp, .arg = arg};
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
 	w->tail = &w->head;
 }
@@ -205,35 +490,26 @@ static void unlist_worker(struct tps__cb_worker *w)
 /* The queue must be empty (callers check tps__cb_pending() first). */
 void tps__cb_worker_destroy(struct tps__cb_worker *w)
 {
-	pthread_mutex_lock(&w->lock);
-	w->stopping = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	if (w->started)
+	/* seq_cst: pairs with (Q4) in wait_for_work(), as a push does. */
+	atomic_store_explicit(&w->stopping, true, memory_order_seq_cst);
+	atomic_store_explicit(&w->sleeping, 0, memory_order_seq_cst);
+	tps__futex_wake(&w->sleeping, 1);
+	if (atomic_load_explicit(&w->started, memory_order_acquire))
 		pthread_join(w->thread, NULL);
 	if (atomic_load_explicit(&w->listed, memory_order_relaxed))
 		unlist_worker(w);
 	pthread_cond_destroy(&w->done);
-	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 }
 
-/*
- * Pause every worker: hold its lock, and never while it runs callbacks (a
- * child could not tell which of them had run). A worker waiting for a grace
- * period is not waited for: the forking thread may itself be a reader that
- * grace period waits for.
- */
+/* Takes the list lock and every worker's lock; waits for no callback. */
 void tps__cb_fork_prepare(void)
 {
 	struct tps__cb_worker *w;
 
 	pthread_mutex_lock(&workers_mutex);
-	for (w = workers; w; w = w->next_worker) {
+	for (w = workers; w; w = w->next_worker)
 		pthread_mutex_lock(&w->lock);
-		while (w->state == TPS__CB_INVOKING && !tps__cb_in_worker(w))
-			pthread_cond_wait(&w->done, &w->lock);
-	}
 }
 
 void tps__cb_fork_parent(void)
@@ -245,37 +521,56 @@ void tps__cb_fork_parent(void)
 	pthread_mutex_unlock(&workers_mutex);
 }
 
-/* Puts a batch whose grace period had not ended back in front of the queue. */
-static void requeue_batch(struct tps__cb_worker *w)
+/* Callbacks of the batch being run that have started (the last may run still). */
+static unsigned long batch_started(const struct tps__cb_worker *w)
 {
-	struct tps_rcu_head *last = w->batch;
+	return w->state == TPS__CB_INVOKING ? w->batch_len - list_length(w->batch) : 0;
+}
 
-	while (last->next)
-		last = last->next;
-	last->next = w->head;
-	if (!w->head)
-		w->tail = &last->next;
-	w->head = w->batch;
-	w->batch = NULL;
+/* In the child: the worker's thread was another thread, which is gone. */
+static void adopt_orphan(struct tps__cb_worker *w)
+{
+	unsigned long invoked = atomic_load_explicit(&w->invoked, memory_order_relaxed);
+
+	if (w->state == TPS__CB_INVOKING) {
+		/* Those that ran, and the one it was running, which belongs to the parent. */
+		atomic_store_explicit(&w->invoked, invoked + batch_started(w),
+		                      memory_order_relaxed);
+		put_front(w, w->batch, true);
+		w->batch = NULL;
+	}
+	/* WAITING_GP: that grace period never ends here; ready stays as it was. */
+	w->state = TPS__CB_IDLE;
+	atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+	atomic_store_explicit(&w->started, false, memory_order_relaxed);
 }
 
 /*
  * The forking thread holds workers_mutex and every worker's lock (prepare):
- * it releases them. Condition variables may count waiters that do not
- * exist in the child: they are made anew.
+ * it releases them. See "fork()" at the top of this file.
  */
 void tps__cb_fork_child(void)
 {
 	struct tps__cb_worker *w;
 
 	for (w = workers; w; w = w->next_worker) {
-		pthread_cond_init(&w->wake, NULL);
+		unsigned long in_hand;
+
 		pthread_cond_init(&w->done, NULL);
-		if (w->state == TPS__CB_WAITING_GP && w->batch)
-			requeue_batch(w);
-		w->state = TPS__CB_IDLE;
-		w->started = false;
-		if (w->head && start_worker(w) != 0)
+		w->barrier_waiters = 0;
+		if (current_worker != w)
+			adopt_orphan(w);
+		/* Recount: the callbacks held somewhere, plus those run. */
+		in_hand = w->pending + list_length(w->batch) +
+		          list_length(atomic_load_explicit(&w->inbox, memory_order_acquire)) +
+		          batch_started(w);
+		atomic_store_explicit(&w->queued,
+		                      atomic_load_explicit(&w->invoked, memory_order_relaxed) +
+		                              in_hand,
+		                      memory_order_relaxed);
+		if (current_worker != w && in_hand &&
+		    !atomic_load_explicit(&w->stopping, memory_order_relaxed) &&
+		    start_worker(w) != 0)
 			fprintf(stderr,
 			        "tpsync: %s: cannot restart the callback worker after "
 			        "fork; callbacks wait for the next call\n",

@@ -2,13 +2,15 @@
 /*
  * lib/fork.c - keeping the library usable on both sides of fork().
  *
- * Before fork: the tracepoint mutexes are taken, callback workers are
- * paused (never in the middle of running callbacks), then the registry lock
- * is taken, then the SRCU domain list's lock. Parent: released in the
- * reverse order. Child: only the forking thread exists, so the registry
- * forgets every other thread, grace-period state left half-way by another
- * thread is reset, and callback workers are restarted with the callbacks
- * whose grace period had not ended.
+ * Before fork: the tracepoint mutexes are taken, then the callback
+ * workers' list and queue locks (held only for a few list operations: no
+ * running callback is waited for, see lib/callbacks.c), then the registry
+ * lock, then the SRCU domain list's lock. Parent: released in the reverse
+ * order. Child: only the forking thread exists, so the registry forgets
+ * every other thread, grace-period state and per-domain counts left
+ * half-way by another thread are reset, and callback workers are restarted
+ * with every callback that had not run (a callback another thread was
+ * running belongs to the parent).
  */
 #include "internal.h"
 

@@ -103,49 +103,88 @@ void tps__futex_wake(_Atomic int *word, int n);
 /* ---- callbacks.c ---- */
 
 /*
- * A callback worker: one per flavour (or SRCU domain). Callbacks are queued
- * FIFO; the worker takes the whole queue, waits for one grace period, runs
- * the batch, and repeats. Started on the first call. Around fork() it is
- * paused between states (never while running callbacks); in the child, a
- * batch whose grace period had not ended goes back to the queue and a new
- * worker thread takes over.
+ * A callback worker: one per flavour (or SRCU domain). Producers push
+ * callbacks onto a lock-free stack (the inbox) and wake the worker only when
+ * it sleeps; the worker moves the inbox into its FIFO list, waits for a grace
+ * period that covers everything in the list, and runs at most
+ * TPS__CB_BATCH_MAX callbacks at a time. Started on the first call. Around
+ * fork() nothing waits for a running callback: see lib/callbacks.c.
  */
 enum tps__cb_state { TPS__CB_IDLE, TPS__CB_WAITING_GP, TPS__CB_INVOKING };
 
 struct tps__cb_worker {
+	/* Set at initialization, read by everyone. */
 	const char *name;
 	/* Waits for one grace period of the worker's flavour. */
 	void (*wait_gp)(void *arg);
 	void *arg;
-	pthread_mutex_t lock;
-	pthread_cond_t wake; /* the worker sleeps on it */
-	pthread_cond_t done; /* barrier callers sleep on it */
-	struct tps_rcu_head *head;
-	struct tps_rcu_head **tail;
-	/* The batch being processed (kept visible for fork()). */
-	struct tps_rcu_head *batch;
-	unsigned long queued;  /* callbacks ever queued */
-	unsigned long invoked; /* callbacks ever run */
-	enum tps__cb_state state;
-	bool started;
+	/*
+	 * Past the backlog threshold, a producer outside every classic and
+	 * tasks-trace reader waits for a grace period (wait_gp), then for the
+	 * worker, before it queues. False where a producer may be a reader the grace period
+	 * waits for without the library knowing (SRCU).
+	 */
+	bool may_help;
+
+	/* Producers' side: written without the lock by every producer. */
+	_Atomic(struct tps_rcu_head *) inbox; /* newest first */
+	_Atomic unsigned long queued;         /* callbacks ever counted in */
+	_Atomic int sleeping;                 /* futex word: 1 while the worker sleeps */
+	_Atomic bool flooded;                 /* the backlog passed the threshold */
+	_Atomic bool started;
+	_Atomic bool stopping;
 	_Atomic bool listed; /* on the list fork() walks */
-	bool stopping;
+	/* Keeps the two sides on different cache lines (no alignment: SRCU embeds us). */
+	char pad[64];
+
+	/* The worker's side: under lock, which nobody holds across a wait. */
+	pthread_mutex_t lock;
+	pthread_cond_t done;       /* barrier callers sleep on it */
+	struct tps_rcu_head *head; /* taken from the inbox, oldest first */
+	struct tps_rcu_head **tail;
+	unsigned long pending; /* callbacks in head */
+	unsigned long ready;   /* the first ready of them had their grace period */
+	/* Not yet started callbacks of the batch being run, and its length. */
+	struct tps_rcu_head *batch;
+	unsigned long batch_len;
+	_Atomic unsigned long invoked; /* callbacks run before this batch (written under lock) */
+	unsigned int barrier_waiters;
+	enum tps__cb_state state;
 	pthread_t thread;
 	struct tps__cb_worker *next_worker; /* global list, for fork() */
 };
 
-#define TPS__CB_WORKER_INIT(w, nm, fn, a)                                                          \
+#define TPS__CB_WORKER_INIT_HELPING(w, nm, fn, a, help)                                            \
 	{                                                                                          \
-		.name = (nm), .wait_gp = (fn), .arg = (a), .lock = PTHREAD_MUTEX_INITIALIZER,      \
-		.wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER,                \
+		.name = (nm), .wait_gp = (fn), .arg = (a), .may_help = (help),                     \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER,               \
 		.tail = &(w).head,                                                                 \
 	}
+/* A worker whose producers never wait. */
+#define TPS__CB_WORKER_INIT(w, nm, fn, a) TPS__CB_WORKER_INIT_HELPING(w, nm, fn, a, false)
+
+/*
+ * Backlog (queued, not yet run) past which a producer that may help waits
+ * before it queues: see lib/callbacks.c. 16,384 is four batches, about
+ * 1.5 MiB of 100-byte objects waiting to be freed: far above what ordinary
+ * updates queue behind one grace period, so only a flood meets it, and low
+ * enough that the memory a flood holds stays small.
+ */
+#define TPS__CB_BACKLOG_HIGH 16384UL
 
 int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func);
 /* Waits until every callback queued before the call has run. */
 void tps__cb_barrier(struct tps__cb_worker *w);
 /* Is the calling thread running callbacks of w? */
 bool tps__cb_in_worker(const struct tps__cb_worker *w);
+/* Is the calling thread running callbacks of any worker? */
+bool tps__cb_in_any_worker(void);
+/*
+ * Between begin and end, the calling thread's tps__cb_enqueue() never
+ * helps (never waits): for callers that hold a lock fork() takes.
+ */
+void tps__cb_no_help_begin(void);
+void tps__cb_no_help_end(void);
 /* Dynamic workers (SRCU domains): init, then stop (queue must be empty). */
 void tps__cb_worker_init(struct tps__cb_worker *w, const char *name, void (*wait_gp)(void *),
                          void *arg);

@@ -42,8 +42,8 @@ static struct tps__gpseq trace_gpseq = TPS__GPSEQ_INIT;
 static _Atomic int trace_holdouts;
 
 static void trace_wait_gp_for_worker(void *arg);
-static struct tps__cb_worker trace_worker =
-        TPS__CB_WORKER_INIT(trace_worker, "rcu-tasks-trace", trace_wait_gp_for_worker, NULL);
+static struct tps__cb_worker trace_worker = TPS__CB_WORKER_INIT_HELPING(
+        trace_worker, "rcu-tasks-trace", trace_wait_gp_for_worker, NULL, true);
 
 static void drop_holdout(void)
 {

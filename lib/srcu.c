@@ -196,6 +196,8 @@ void tps__srcu_fast_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0, bool l
 
 /* Wake-ups readers gave sleeping updaters (test hook, see srcu.h). */
 static _Atomic unsigned long reader_wakeups;
+/* Test hook: called inside tps__srcu_wake() while counted in wakers. */
+static void (*_Atomic wake_hook)(struct tps_srcu *s);
 
 static bool looks_gone(struct tps_srcu *s, int idx);
 
@@ -207,6 +209,7 @@ static bool looks_gone(struct tps_srcu *s, int idx);
 void tps__srcu_wake(struct tps_srcu *s, int idx)
 {
 	struct srcu_private *p = priv(s);
+	void (*hook)(struct tps_srcu * s);
 	int armed = idx + 1;
 
 	/*
@@ -233,6 +236,9 @@ void tps__srcu_wake(struct tps_srcu *s, int idx)
 	 */
 	atomic_fetch_add_explicit(&p->wakers, 1, memory_order_seq_cst);
 	tps_smp_mb__after_atomic();
+	hook = atomic_load_explicit(&wake_hook, memory_order_relaxed);
+	if (tps_unlikely(hook != NULL))
+		hook(s);
 	if (atomic_load_explicit(&s->waiters, memory_order_relaxed) == armed &&
 	    looks_gone(s, idx) &&
 	    atomic_compare_exchange_strong_explicit(&s->waiters, &armed, 0, memory_order_relaxed,
@@ -246,6 +252,11 @@ void tps__srcu_wake(struct tps_srcu *s, int idx)
 unsigned long tps__srcu_reader_wakeups(void)
 {
 	return atomic_load_explicit(&reader_wakeups, memory_order_relaxed);
+}
+
+void tps__srcu_set_wake_hook(void (*hook)(struct tps_srcu *s))
+{
+	atomic_store_explicit(&wake_hook, hook, memory_order_relaxed);
 }
 
 /* ---- Debug builds: which domains is this thread inside? ---- */
@@ -993,8 +1004,17 @@ void tps__srcu_fork_parent(void)
 }
 
 /*
- * In the child, no grace period runs and no updater sleeps. The forking
- * thread took domains_lock in the prepare handler and still owns it here.
+ * In the child, no grace period runs, no updater sleeps and no reader is
+ * inside tps__srcu_wake(): only the forking thread exists, and it is in none
+ * of them. Every per-domain count that another thread may have left raised
+ * goes back to rest: the grace-period sequence and its sleepers
+ * (tps__gpseq_fork_child()), the waiters word, and the wakers count, which
+ * tps_srcu_cleanup() would otherwise wait on forever. The tickets
+ * gp_start/gp_done need nothing: a ticket taken by a grace period that never
+ * ends here is covered by the next one's completion (gp_complete() keeps the
+ * maximum). poll_queued follows the poll callback, which the callback
+ * workers keep across the fork. The forking thread took domains_lock in the
+ * prepare handler and still owns it here.
  */
 void tps__srcu_fork_child(void)
 {
@@ -1003,6 +1023,7 @@ void tps__srcu_fork_child(void)
 	for (p = domains; p; p = p->next) {
 		tps__gpseq_fork_child(&p->gp);
 		atomic_store_explicit(&p->domain->waiters, 0, memory_order_relaxed);
+		atomic_store_explicit(&p->wakers, 0, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&domains_lock);
 }

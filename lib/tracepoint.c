@@ -97,10 +97,17 @@ static void release_array(struct tps_tracepoint *tp, struct tps_tracepoint_func 
 	if (old == tps__tracepoint_empty)
 		return;
 	a = tps_container_of(old, struct probe_array, probes);
+	/*
+	 * Called with probes_mutex held, which fork() takes: never wait for a
+	 * grace period here (a thread forking inside a reader would hold it
+	 * up while it waits for the mutex).
+	 */
+	tps__cb_no_help_begin();
 	if (is_faultable(tp))
 		tps_call_rcu_tasks_trace(&a->rcu, free_array_cb);
 	else
 		tps_call_rcu(&a->rcu, free_array_cb);
+	tps__cb_no_help_end();
 }
 
 static void (*func_of(const struct tps_tracepoint_func *f))(void)

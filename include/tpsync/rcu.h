@@ -166,9 +166,18 @@ TPS_EXPORT void tps_synchronize_rcu(void);
 /**
  * tps_call_rcu() - run func(head) after a classic grace period.
  *
- * Never blocks; may be called inside a reader and from a callback. The
- * callback runs on a worker thread, not inside a reader, after every reader
- * that started before the call has ended.
+ * The callback runs on a worker thread, not inside a reader, after every
+ * reader that started before the call has ended. Callbacks run in the order
+ * of their calls.
+ *
+ * May block, but only under a flood: when more than 16,384 callbacks of the
+ * flavour are queued and not yet run, a caller outside every classic and
+ * tasks-trace reader and outside every callback first waits for a classic
+ * grace period, then for the worker while the backlog stays that long (at
+ * most 64 ms), which bounds the backlog and the memory it holds. So do not call it holding a
+ * lock that a grace period may wait for (one that a thread forking inside a
+ * reader takes in a fork handler). Inside a classic or tasks-trace reader
+ * and from a callback it never blocks.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
  */
@@ -180,6 +189,12 @@ TPS_EXPORT int tps_call_rcu(struct tps_rcu_head *head, tps_rcu_callback_t func);
  * reader or inside a classic callback, where it would deadlock.
  */
 TPS_EXPORT void tps_rcu_barrier(void);
+/**
+ * Test hook (tests/unit): how many times the calling thread, queueing a
+ * callback of any flavour past the backlog threshold, waited first (for a
+ * grace period or for the worker). Not for programs.
+ */
+TPS_EXPORT unsigned long tps__cb_thread_helps(void);
 
 /**
  * tps_get_state_synchronize_rcu() - a cookie for tps_poll_state_synchronize_rcu()

@@ -113,7 +113,17 @@ TPS_EXPORT void tps_synchronize_rcu_tasks_trace(void);
 
 /**
  * tps_call_rcu_tasks_trace() - run func(head) on a worker thread after a
- * tasks-trace grace period. Never blocks; callable inside any reader.
+ * tasks-trace grace period, in the order of the calls.
+ *
+ * May block, but only under a flood: when more than 16,384 of its callbacks
+ * are queued and not yet run, a caller outside every classic and tasks-trace
+ * reader and outside every callback first waits for a tasks-trace grace
+ * period, then for the worker while the backlog stays that long (at most
+ * 64 ms). So do not call it
+ * holding a lock that a trace reader may wait for, nor inside an SRCU reader
+ * whose grace period a trace reader may wait for (SRCU readers are not
+ * tracked per thread, so the call cannot tell). Inside a classic or
+ * tasks-trace reader and from a callback it never blocks.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
  */

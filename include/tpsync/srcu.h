@@ -164,6 +164,12 @@ TPS_EXPORT void tps__srcu_debug_deref(struct tps_srcu *s);
 TPS_EXPORT void tps__srcu_fail_next_alloc(void);
 /* Test hook (tests/unit): how many times readers woke a sleeping updater. */
 TPS_EXPORT unsigned long tps__srcu_reader_wakeups(void);
+/**
+ * Test hook (tests/unit): tps__srcu_wake() calls hook (NULL: none) while it is
+ * counted in the domain's wakers, so a test can park a thread there. Not for
+ * programs.
+ */
+TPS_EXPORT void tps__srcu_set_wake_hook(void (*hook)(struct tps_srcu *s));
 
 #if TPSYNC_DEBUG
 #define TPS__SRCU_DEBUG_LOCK(s, fast) tps__srcu_debug_lock((s), (fast))

@@ -9,9 +9,24 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <tpsync/rcu.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * AddressSanitizer keeps freed memory in quarantine (up to 256 MiB): the
+ * flood test measures what callbacks hold, so freed memory is reused at once.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
+}
+#endif
 
 static void rcu_lock_step(void)
 {
@@ -328,6 +343,165 @@ static void test_reclaim_with_callbacks(void **state)
 	assert_int_equal(atomic_load(&cb_count), 99);
 }
 
+/*
+ * ---- A flood: more producers than CPUs. ----
+ *
+ * Producers outside readers queue as fast as they can; a few others queue
+ * from inside short classic readers, at a steadier pace. The callbacks free
+ * what their producers allocated. The backlog (callbacks queued, not yet
+ * run) and the memory it holds must stay bounded: producers outside readers
+ * wait past the library's threshold (they must have had to), while those
+ * inside readers never wait.
+ */
+#define FLOOD_MS 1500
+/* Bytes a callback holds until it runs (touched, so that it counts in RSS). */
+#define FLOOD_OBJ 256
+#define FLOOD_IN_READERS 2
+/* A reader producer queues this many, then pauses FLOOD_PAUSE_US. */
+#define FLOOD_BURST 64
+#define FLOOD_PAUSE_US 1000
+/*
+ * Generous bounds: the threshold is 16,384 callbacks; every producer may
+ * be past it with one more, and reader producers do not stop. Without
+ * producers that help, the backlog passes them within the run.
+ */
+#define FLOOD_MAX_IN_FLIGHT 150000L
+/* ThreadSanitizer adds shadow memory for every byte touched. */
+#define FLOOD_MAX_RSS_GROWTH ((UNIT_TSAN ? 256L : 96L) << 20)
+
+struct flood_obj {
+	struct tps_rcu_head head;
+	char payload[FLOOD_OBJ - sizeof(struct tps_rcu_head)];
+};
+
+static atomic_long flood_queued, flood_run;
+static atomic_bool flood_stop;
+
+struct flood_producer {
+	bool in_reader;
+	unsigned long helps; /* times it waited while queueing */
+	long calls;
+};
+
+static void flood_cb(struct tps_rcu_head *head)
+{
+	free(tps_container_of(head, struct flood_obj, head));
+	atomic_fetch_add_explicit(&flood_run, 1, memory_order_relaxed);
+}
+
+static bool flood_queue_one(void)
+{
+	struct flood_obj *o = malloc(sizeof(*o));
+
+	if (!o)
+		return false;
+	memset(o->payload, 1, sizeof(o->payload));
+	atomic_fetch_add_explicit(&flood_queued, 1, memory_order_relaxed);
+	return tps_call_rcu(&o->head, flood_cb) == 0;
+}
+
+static void *flood_produce(void *arg)
+{
+	struct flood_producer *p = arg;
+	unsigned long helps0 = tps__cb_thread_helps();
+
+	while (!atomic_load_explicit(&flood_stop, memory_order_relaxed)) {
+		if (p->in_reader) {
+			int i;
+
+			for (i = 0; i < FLOOD_BURST; i++) {
+				tps_rcu_read_lock();
+				if (!flood_queue_one())
+					abort();
+				tps_rcu_read_unlock();
+			}
+			p->calls += FLOOD_BURST;
+			usleep(FLOOD_PAUSE_US);
+		} else {
+			if (!flood_queue_one())
+				abort();
+			p->calls++;
+		}
+	}
+	p->helps = tps__cb_thread_helps() - helps0;
+	return NULL;
+}
+
+/* Resident set size in bytes. */
+static long rss_bytes(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return resident * sysconf(_SC_PAGESIZE);
+}
+
+static void test_flood_bounded(void **state)
+{
+	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = (int)(nproc > 0 ? 2 * nproc + 2 : 6) + FLOOD_IN_READERS;
+	struct flood_producer *prod = calloc((size_t)n, sizeof(*prod));
+	pthread_t *t = calloc((size_t)n, sizeof(*t));
+	long base_rss, peak_rss = 0, peak_flight = 0, outside_calls = 0;
+	unsigned long outside_helps = 0;
+	int i, ms;
+
+	(void)state;
+	assert_non_null(prod);
+	assert_non_null(t);
+	tps_rcu_barrier();
+	atomic_store(&flood_queued, 0);
+	atomic_store(&flood_run, 0);
+	atomic_store(&flood_stop, false);
+	base_rss = rss_bytes();
+	for (i = 0; i < n; i++) {
+		prod[i].in_reader = i < FLOOD_IN_READERS;
+		t[i] = unit_thread_start(flood_produce, &prod[i]);
+	}
+	for (ms = 0; ms < FLOOD_MS; ms++) {
+		long flight = atomic_load(&flood_queued) - atomic_load(&flood_run);
+		long rss = rss_bytes() - base_rss;
+
+		if (flight > peak_flight)
+			peak_flight = flight;
+		if (rss > peak_rss)
+			peak_rss = rss;
+		if (flight > FLOOD_MAX_IN_FLIGHT || rss > FLOOD_MAX_RSS_GROWTH)
+			break;
+		unit_sleep_ms(1);
+	}
+	atomic_store(&flood_stop, true);
+	for (i = 0; i < n; i++)
+		unit_thread_join(t[i]);
+	tps_rcu_barrier();
+	for (i = FLOOD_IN_READERS; i < n; i++) {
+		outside_helps += prod[i].helps;
+		outside_calls += prod[i].calls;
+	}
+	fprintf(stderr,
+	        "flood: %d producers (%d in readers), %ld calls outside readers, %lu waits, "
+	        "peak in flight %ld, peak RSS growth %ld KiB, %ld callbacks run in %d ms\n",
+	        n, FLOOD_IN_READERS, outside_calls, outside_helps, peak_flight, peak_rss >> 10,
+	        atomic_load(&flood_run), ms);
+	assert_int_equal(atomic_load(&flood_queued), atomic_load(&flood_run));
+	assert_true(peak_flight <= FLOOD_MAX_IN_FLIGHT);
+	assert_true(peak_rss <= FLOOD_MAX_RSS_GROWTH);
+	/* The flood reached the threshold: producers outside readers waited. */
+	assert_true(outside_helps > 0);
+	/* Producers inside readers never did. */
+	for (i = 0; i < FLOOD_IN_READERS; i++) {
+		assert_true(prod[i].calls > 0);
+		assert_int_equal(prod[i].helps, 0);
+	}
+	free(t);
+	free(prod);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +516,7 @@ int main(void)
 	        cmocka_unit_test(test_barrier_after_many_threads),
 	        cmocka_unit_test(test_callback_queues_callback),
 	        cmocka_unit_test(test_reclaim_with_callbacks),
+	        cmocka_unit_test(test_flood_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
  * over the queue, see lib/callbacks.c); readers, grace periods, callbacks and
  * barriers work on both sides; threads that do not exist in the child are
  * not waited for, whether they were inside a reader or inside a grace
- * period; a fork from inside a reader or during a callback.
+ * period; a fork from inside a reader, during a callback (which fork does
+ * not wait for, whatever the callback needs), and from inside a callback.
  *
  * The child side runs in unit_run_child(): no cmocka there, child_check().
  */
@@ -13,8 +14,12 @@
 
 #include <stdio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
+#include <tpsync/srcu.h>
+#include <tpsync/tracepoint.h>
 
 static void rcu_lock_step(void)
 {
@@ -265,10 +270,14 @@ static void test_fork_inside_reader(void **state)
 }
 
 /*
- * Fork while a callback runs: the child sees it either not started or
- * finished, never half-way, and never runs it again.
+ * Fork while a callback runs: fork does not wait for it (a callback may wait
+ * for anything, a grace period the forking thread holds up included). In
+ * the child that callback belongs to the parent's worker thread, which the
+ * child does not have: it is not run again there, and the callbacks queued
+ * after it run, in order.
  */
 static atomic_int slow_started, slow_finished;
+static atomic_int after_slow_runs;
 
 static void slow_cb(struct tps_rcu_head *head)
 {
@@ -278,31 +287,304 @@ static void slow_cb(struct tps_rcu_head *head)
 	atomic_fetch_add(&slow_finished, 1);
 }
 
+static void after_slow_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_fetch_add(&after_slow_runs, 1);
+}
+
 static void child_after_slow(void *arg)
 {
 	(void)arg;
-	child_check(atomic_load(&slow_started) == atomic_load(&slow_finished));
 	tps_rcu_barrier();
 	child_check(atomic_load(&slow_started) == 1);
-	child_check(atomic_load(&slow_finished) == 1);
+	child_check(atomic_load(&after_slow_runs) == 1);
 	child_check(everything_works());
+	child_check(atomic_load(&slow_started) == 1);
 }
 
 static void test_fork_during_callback(void **state)
 {
-	static struct tps_rcu_head head;
+	static struct tps_rcu_head head, after;
 	struct unit_child child;
 
 	(void)state;
 	atomic_store(&slow_started, 0);
 	atomic_store(&slow_finished, 0);
+	atomic_store(&after_slow_runs, 0);
 	assert_int_equal(tps_call_rcu(&head, slow_cb), 0);
 	while (atomic_load(&slow_started) == 0)
 		unit_sleep_ms(1);
+	assert_int_equal(tps_call_rcu(&after, after_slow_cb), 0);
 	unit_run_child(child_after_slow, NULL, &child);
 	unit_expect_success(&child);
 	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&slow_started), 1);
 	assert_int_equal(atomic_load(&slow_finished), 1);
+	assert_int_equal(atomic_load(&after_slow_runs), 1);
+	assert_true(everything_works());
+}
+
+/*
+ * ---- A callback that needs what fork() takes, while another thread forks. ----
+ *
+ * The callback waits until a fork has begun (a prepare handler of the test,
+ * registered after the library's, runs just before them), gives the
+ * library's handlers time to run, then does its step: queue a tasks-trace
+ * callback, register and unregister a probe, look up a tracepoint, queue onto
+ * an SRCU domain whose worker never ran, or wait for a classic grace period
+ * that the forking thread, inside a reader, holds up. fork() must return in
+ * the parent and in the child (an alarm ends a hang), and every callback
+ * must run.
+ */
+#define FORK_LIMIT_S 20
+/* Time the library's prepare handlers get before the callback goes on. */
+#define PREPARE_MS 50
+
+TPS_TRACEPOINT_DECLARE(t_fork, TPS_PROTO(int a), TPS_ARGS(a));
+TPS_TRACEPOINT_DEFINE(t_fork);
+
+static atomic_bool fork_armed, fork_began;
+static atomic_int step_started, step_done, chained_runs;
+static void (*fork_step)(void);
+
+static void test_prepare(void)
+{
+	if (atomic_load(&fork_armed))
+		atomic_store(&fork_began, true);
+}
+
+static void chained_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_fetch_add(&chained_runs, 1);
+}
+
+static void step_chain_trace(void)
+{
+	static struct tps_rcu_head head;
+
+	tps_call_rcu_tasks_trace(&head, chained_cb);
+}
+
+static void t_fork_probe(void *data, int a)
+{
+	(void)data;
+	(void)a;
+}
+
+static void step_probe(void)
+{
+	struct tps_tracepoint *tp = tps_tracepoint_lookup("t_fork");
+
+	if (tp)
+		atomic_fetch_add(&chained_runs, 1);
+	if (tps_register_trace_t_fork(t_fork_probe, NULL) == 0 &&
+	    tps_unregister_trace_t_fork(t_fork_probe, NULL) == 0)
+		atomic_fetch_add(&chained_runs, 1);
+}
+
+static struct tps_srcu fresh_domain;
+
+static void step_fresh_worker(void)
+{
+	static struct tps_rcu_head head;
+
+	tps_call_srcu(&fresh_domain, &head, chained_cb);
+}
+
+static void step_synchronize_rcu(void)
+{
+	tps_synchronize_rcu();
+	atomic_fetch_add(&chained_runs, 1);
+}
+
+static void stepping_cb(struct tps_rcu_head *head)
+{
+	int waited;
+
+	(void)head;
+	atomic_store(&step_started, 1);
+	for (waited = 0; !atomic_load(&fork_began) && waited < 1000 * FORK_LIMIT_S; waited++)
+		unit_sleep_ms(1);
+	unit_sleep_ms(PREPARE_MS);
+	fork_step();
+	atomic_store(&step_done, 1);
+}
+
+static void child_after_step(void *arg)
+{
+	(void)arg;
+	/* The forking thread may be inside a reader (see below). */
+	while (tps_rcu_read_ongoing())
+		tps_rcu_read_unlock();
+	tps_rcu_barrier();
+	tps_rcu_barrier_tasks_trace();
+	child_check(everything_works());
+}
+
+/* Forks (inside a classic reader when in_reader) while a callback does step. */
+static void fork_during_step(void (*step)(void), bool trace_cb, bool in_reader, int runs)
+{
+	static struct tps_rcu_head head;
+	struct unit_child child;
+
+	fork_step = step;
+	atomic_store(&step_started, 0);
+	atomic_store(&step_done, 0);
+	atomic_store(&chained_runs, 0);
+	atomic_store(&fork_began, false);
+	if (trace_cb)
+		assert_int_equal(tps_call_rcu_tasks_trace(&head, stepping_cb), 0);
+	else
+		assert_int_equal(tps_call_rcu(&head, stepping_cb), 0);
+	while (!atomic_load(&step_started))
+		unit_sleep_ms(1);
+	if (in_reader)
+		tps_rcu_read_lock();
+	atomic_store(&fork_armed, true);
+	fprintf(stderr, "forking while a callback needs what fork takes\n");
+	fflush(stderr);
+	alarm(FORK_LIMIT_S);
+	unit_run_child(child_after_step, NULL, &child);
+	alarm(0);
+	atomic_store(&fork_armed, false);
+	if (in_reader)
+		tps_rcu_read_unlock();
+	unit_expect_success(&child);
+	tps_rcu_barrier();
+	tps_rcu_barrier_tasks_trace();
+	assert_int_equal(atomic_load(&step_done), 1);
+	if (step == step_fresh_worker)
+		assert_int_equal(tps_srcu_barrier(&fresh_domain), 0);
+	assert_int_equal(atomic_load(&chained_runs), runs);
+	assert_true(everything_works());
+}
+
+static void test_fork_while_callback_chains_to_trace(void **state)
+{
+	(void)state;
+	fork_during_step(step_chain_trace, false, false, 1);
+}
+
+static void test_fork_while_callback_registers_probe(void **state)
+{
+	(void)state;
+	fork_during_step(step_probe, false, false, 2);
+}
+
+static void test_fork_while_callback_starts_worker(void **state)
+{
+	(void)state;
+	assert_int_equal(tps_srcu_init(&fresh_domain), 0);
+	fork_during_step(step_fresh_worker, false, false, 1);
+	assert_int_equal(tps_srcu_cleanup(&fresh_domain), 0);
+}
+
+static void test_fork_in_reader_while_trace_callback_synchronizes(void **state)
+{
+	(void)state;
+	fork_during_step(step_synchronize_rcu, true, true, 1);
+}
+
+/*
+ * ---- fork() from inside a callback. ----
+ *
+ * A and B run in one batch, C is queued after them; A forks. In the child
+ * the forking thread is still the worker: it finishes A, then runs B, then C,
+ * and no other thread takes the queue. A thread of the child's checks that
+ * tps_rcu_barrier() waits for B and C and that the order is A, B, C.
+ */
+static atomic_int order_len;
+static int order[3];
+static atomic_int forked_pid;
+
+static void record(int id)
+{
+	int i = atomic_fetch_add(&order_len, 1);
+
+	if (i < 3)
+		order[i] = id;
+}
+
+static void *child_barrier_thread(void *arg)
+{
+	(void)arg;
+	tps_rcu_barrier();
+	if (atomic_load(&order_len) != 3 || order[0] != 'A' || order[1] != 'B' || order[2] != 'C') {
+		fprintf(stderr, "child: order after the barrier: %d callbacks: %c %c %c\n",
+		        atomic_load(&order_len), order[0], order[1], order[2]);
+		_exit(UNIT_CHILD_CHECK_FAILED);
+	}
+	_exit(0);
+}
+
+static void a_cb(struct tps_rcu_head *head)
+{
+	pid_t pid;
+
+	(void)head;
+	record('A');
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+
+		alarm(FORK_LIMIT_S);
+		if (pthread_create(&t, NULL, child_barrier_thread, NULL) != 0)
+			_exit(UNIT_CHILD_CHECK_FAILED);
+		/* Time for a second consumer of the queue, if there were one, to run C. */
+		unit_sleep_ms(PREPARE_MS);
+		return;
+	}
+	atomic_store(&forked_pid, pid);
+}
+
+static void b_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	record('B');
+}
+
+static void c_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	record('C');
+}
+
+static void lock_reader_step(void)
+{
+	tps_rcu_read_lock();
+}
+
+static void test_fork_inside_callback(void **state)
+{
+	static struct tps_rcu_head a, b, c;
+	struct unit_puppet reader;
+	int status;
+
+	(void)state;
+	atomic_store(&order_len, 0);
+	atomic_store(&forked_pid, 0);
+	unit_puppet_start(&reader);
+	unit_puppet_run(&reader, lock_reader_step);
+	assert_int_equal(tps_call_rcu(&a, a_cb), 0);
+	assert_int_equal(tps_call_rcu(&b, b_cb), 0);
+	/* The worker takes A and B and waits for the reader. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(tps_call_rcu(&c, c_cb), 0);
+	unit_puppet_run(&reader, rcu_unlock_step);
+	fprintf(stderr, "a callback forks\n");
+	fflush(stderr);
+	alarm(FORK_LIMIT_S);
+	tps_rcu_barrier();
+	alarm(0);
+	assert_int_equal(atomic_load(&order_len), 3);
+	assert_true(atomic_load(&forked_pid) > 0);
+	assert_int_equal(waitpid(atomic_load(&forked_pid), &status, 0), atomic_load(&forked_pid));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	unit_puppet_stop(&reader);
 	assert_true(everything_works());
 }
 
@@ -360,6 +642,11 @@ int main(void)
 	        cmocka_unit_test(test_fork_inside_reader),
 	        cmocka_unit_test(test_fork_during_callback),
 	        cmocka_unit_test(test_fork_twice),
+	        cmocka_unit_test(test_fork_while_callback_chains_to_trace),
+	        cmocka_unit_test(test_fork_while_callback_registers_probe),
+	        cmocka_unit_test(test_fork_while_callback_starts_worker),
+	        cmocka_unit_test(test_fork_in_reader_while_trace_callback_synchronizes),
+	        cmocka_unit_test(test_fork_inside_callback),
 	};
 
 	/*
@@ -374,5 +661,8 @@ int main(void)
 		                "threads after a multi-threaded fork\n");
 		return UNIT_SKIP_STATUS;
 	}
+	/* Runs before the library's prepare handlers (registered earlier). */
+	if (pthread_atfork(test_prepare, NULL, NULL) != 0)
+		return 1;
 	return cmocka_run_group_tests(tests, start_worker, NULL);
 }

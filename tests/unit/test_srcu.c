@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1226,6 +1227,61 @@ static void test_fork(void **state)
 	}
 }
 
+/*
+ * A thread inside tps__srcu_wake() at the fork (parked there by the test
+ * hook) does not exist in the child: the child's cleanup must not wait for
+ * it. The watchdog of unit_run_child() ends a child that hangs.
+ */
+static atomic_int parked_stage;
+
+static void park_in_wake(struct tps_srcu *s)
+{
+	(void)s;
+	atomic_store(&parked_stage, 1);
+	while (atomic_load(&parked_stage) != 2)
+		unit_sleep_ms(1);
+}
+
+static void *wake_thread(void *arg)
+{
+	tps__srcu_wake(arg, 0);
+	return NULL;
+}
+
+static void cleanup_in_child(void *arg)
+{
+	/* Flushed now: a hang below ends in the watchdog's SIGALRM. */
+	fprintf(stderr, "child: cleaning up with a parent thread inside the wake path\n");
+	fflush(stderr);
+	/* Cleanup takes microseconds; a hang ends in SIGALRM, a failure. */
+	alarm(10);
+	child_check(tps_srcu_cleanup(arg) == 0);
+	alarm(0);
+}
+
+static void test_fork_with_thread_in_wake(void **state)
+{
+	struct unit_child c;
+	struct tps_srcu s;
+	pthread_t t;
+
+	(void)state;
+	if (UNIT_TSAN)
+		skip();
+	assert_int_equal(tps_srcu_init(&s), 0);
+	atomic_store(&parked_stage, 0);
+	tps__srcu_set_wake_hook(park_in_wake);
+	t = unit_thread_start(wake_thread, &s);
+	while (atomic_load(&parked_stage) != 1)
+		unit_sleep_ms(1);
+	unit_run_child(cleanup_in_child, &s, &c);
+	atomic_store(&parked_stage, 2);
+	unit_thread_join(t);
+	tps__srcu_set_wake_hook(NULL);
+	unit_expect_success(&c);
+	assert_int_equal(tps_srcu_cleanup(&s), 0);
+}
+
 /* ---- The rules (forked children). ---- */
 
 static void synchronize_in_own_reader(void *arg)
@@ -1596,6 +1652,7 @@ int main(void)
 	        cmocka_unit_test(test_modes),
 	        cmocka_unit_test(test_flavor_tables),
 	        cmocka_unit_test(test_fork),
+	        cmocka_unit_test(test_fork_with_thread_in_wake),
 	        cmocka_unit_test(test_rules_same_domain),
 	        cmocka_unit_test(test_rules_barrier_in_callback),
 	        cmocka_unit_test(test_rules_mixed_readers),
