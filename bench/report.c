@@ -729,6 +729,9 @@ static void section_summary(struct report *rp)
 	summary_srcu_choice(rp);
 	summary_tracepoints(rp);
 	summary_sharing(rp);
+	md(rp, "\n");
+}
+
 /* ---- Callbacks ---- */
 
 static const char *const cb_impls[] = {"tps-rcu", "urcu-memb", "tps-trace", "tps-srcu"};
