@@ -23,6 +23,12 @@ extern "C" {
 #define TPS_FLAVOR_HAS_DOMAINS 0x2u
 /* Readers need a registered thread (registration is automatic). */
 #define TPS_FLAVOR_REGISTERED_READERS 0x4u
+/*
+ * No read-side marking (Tasks): read_lock and read_unlock do nothing; a
+ * reader is any stretch of code between two points where the thread blocks
+ * (or reports a quiescent state), and must not block itself.
+ */
+#define TPS_FLAVOR_UNMARKED_READERS 0x10u
 
 struct tps_flavor {
 	const char *name;
@@ -41,6 +47,8 @@ struct tps_flavor {
 
 TPS_EXPORT extern const struct tps_flavor tps_flavor_rcu;
 TPS_EXPORT extern const struct tps_flavor tps_flavor_trace;
+/* Tasks (tpsync/rcu_tasks.h): unmarked readers, read_ongoing is NULL. */
+TPS_EXPORT extern const struct tps_flavor tps_flavor_tasks;
 /*
  * SRCU (classic readers) and srcu-fast (fast readers): pass the struct
  * tps_srcu * of a domain initialized for that kind of reader. read_ongoing
@@ -51,7 +59,7 @@ TPS_EXPORT extern const struct tps_flavor tps_flavor_srcu_fast;
 
 /**
  * tps_flavor_find() - the ops table of the flavour called name ("rcu",
- * "srcu", "srcu-fast", "trace"), or NULL when there is none.
+ * "srcu", "srcu-fast", "trace", "tasks"), or NULL when there is none.
  */
 TPS_EXPORT const struct tps_flavor *tps_flavor_find(const char *name);
 

@@ -692,8 +692,11 @@ static void *reader_main(void *arg)
 		sigusr1_mask(SIG_UNBLOCK);
 	}
 	atomic_store_explicit(&r->ready, true, memory_order_release);
-	while (!stopping())
+	while (!stopping()) {
 		reader_section(&r->ctx, what);
+		if (T.cfg.between_sections)
+			T.cfg.between_sections(rnd(&r->ctx.rng));
+	}
 	sigusr1_mask(SIG_BLOCK);
 	self_reader = NULL;
 	return NULL;
@@ -741,6 +744,8 @@ static void *churn_child_main(void *arg)
 	n = 1 + rnd_below(&c.rng, TORTURE_CHURN_SECTIONS);
 	for (i = 0; i < n && !stopping(); i++) {
 		reader_section(&c, "a churn reader");
+		if (T.cfg.between_sections)
+			T.cfg.between_sections(rnd(&c.rng));
 		if (i == 0 && registered_readers && !tps_thread_registered())
 			torture_error("the first critical section did not register the thread");
 		if (i == n / 2 && registered_readers && rnd_below(&c.rng, 4) == 0)
@@ -1054,6 +1059,11 @@ static int check_config(const struct torture_config *cfg)
 	if (cfg->nreaders < 1 || cfg->nreaders > TORTURE_MAX_READERS || cfg->nupdaters < 1 ||
 	    cfg->nupdaters > TORTURE_MAX_UPDATERS) {
 		fprintf(stderr, "%s: bad reader or updater count\n", cfg->name);
+		return -1;
+	}
+	if (!(f->flags & TPS_FLAVOR_UNMARKED_READERS) != !cfg->between_sections) {
+		fprintf(stderr, "%s: between_sections must be set exactly for unmarked readers\n",
+		        cfg->name);
 		return -1;
 	}
 	if (cfg->readers_block && !(f->flags & TPS_FLAVOR_READERS_MAY_BLOCK)) {

@@ -18,6 +18,7 @@
 #define TPSYNC_TESTS_TORTURE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <tpsync/flavor.h>
 
@@ -65,6 +66,14 @@ struct torture_config {
 	bool signal_readers;
 	/* A thread keeps creating short-lived reader threads. */
 	bool churn;
+	/*
+	 * Flavours with unmarked readers (TPS_FLAVOR_UNMARKED_READERS, Tasks):
+	 * called by every reader thread between two critical sections, with a
+	 * random number; it is where the thread may block or report a
+	 * quiescent state (a critical section is the code between two such
+	 * calls). Required for those flavours, NULL for the others.
+	 */
+	void (*between_sections)(uint64_t random);
 	/* Run length when TPSYNC_TORTURE_SECONDS is not set. */
 	unsigned int default_seconds;
 };
