@@ -28,6 +28,8 @@
 #define TORTURE_EXIT_FAIL 1
 /* The harness could not run (bad configuration, resources): no verdict. */
 #define TORTURE_EXIT_SETUP 2
+/* The test cannot run in this build (ctest SKIP_RETURN_CODE). */
+#define TORTURE_EXIT_SKIP 77
 
 /* Most domains one run may exercise at once. */
 #define TORTURE_MAX_DOMAINS 8

@@ -55,6 +55,15 @@ int main(void)
 		        "torture_tasks: tps_flavor_find(\"tasks\") is not &tps_flavor_tasks\n");
 		return TORTURE_EXIT_FAIL;
 	}
+#if defined(__SANITIZE_THREAD__)
+	/*
+	 * A Tasks grace period learns from the kernel that a thread blocked:
+	 * ThreadSanitizer sees no ordering there and reports every reclaim.
+	 */
+	printf("torture_tasks: SKIP: ThreadSanitizer cannot see the ordering a Tasks grace "
+	       "period relies on (the kernel's scheduler)\n");
+	return TORTURE_EXIT_SKIP;
+#endif
 	torture_config_init(&cfg, "torture_tasks", flavor);
 	cfg.between_sections = between_sections;
 	return torture_run(&cfg);

@@ -325,6 +325,9 @@ static void test_fork(void **state)
 	pthread_t t;
 
 	(void)state;
+	/* ThreadSanitizer kills a child of a multi-threaded fork that starts threads. */
+	if (UNIT_TSAN)
+		skip();
 	tps_rcu_tasks_qs(); /* the forking thread has a record */
 	/* The parent's spinner does not exist in the child. */
 	t = spinner_start(&s, SPIN_QS);
@@ -353,6 +356,8 @@ static void test_barrier_in_callback(void **state)
 	struct unit_child c;
 
 	(void)state;
+	if (UNIT_TSAN)
+		skip();
 	unit_run_child(barrier_in_cb_fn, NULL, &c);
 	unit_expect_abort(&c, "barrier-in-callback");
 }
