@@ -204,6 +204,9 @@ int tps_rcu_tasks_set_stall_timeout(unsigned int ms)
 
 struct holdout {
 	int tid;
+	/* Seen quiescent by its count (during a poll). */
+	bool done;
+	/* Reported quiescent states before the snapshot: qs is its count then. */
 	bool has_qs;
 	unsigned long nvcsw;
 	unsigned long qs;
@@ -343,14 +346,24 @@ static void tasks_poll(DIR *dir)
 	pthread_mutex_lock(&tasks_reg_lock);
 	for (r = tasks_reg_head; r; r = r->next) {
 		h = holdout_find(r->tid);
-		if (h && h->has_qs &&
-		    atomic_load_explicit(&r->count, memory_order_relaxed) != h->qs)
-			h->tid = -1;
+		if (!h)
+			continue;
+		/*
+		 * A record the snapshot did not see was listed after it (both
+		 * under tasks_reg_lock) by the thread's first
+		 * tps_rcu_tasks_qs(), a quiescent state after the grace period
+		 * began; the lock orders it as (Q3)/(K2) do. A thread that
+		 * exited and whose id was reused is quiescent too.
+		 *
+		 * (K2) acquire: pairs with (Q3) in tps_rcu_tasks_qs().
+		 */
+		if (!h->has_qs || atomic_load_explicit(&r->count, memory_order_acquire) != h->qs)
+			h->done = true;
 	}
 	pthread_mutex_unlock(&tasks_reg_lock);
 	for (i = 0; i < nholdouts; i++) {
 		h = &holdouts[i];
-		if (h->tid < 0)
+		if (h->done)
 			continue;
 		nvcsw = h->nvcsw;
 		if (read_task(dirfd(dir), h->tid, &nvcsw) != TASK_RUNNING || nvcsw != h->nvcsw)

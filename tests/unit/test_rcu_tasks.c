@@ -32,16 +32,18 @@ static double now_ms(void)
 /* ---- A thread that runs user code without blocking. ---- */
 
 enum spin_mode {
-	SPIN_PURE,   /* never blocks */
-	SPIN_QS,     /* calls tps_rcu_tasks_qs() in its loop */
-	SPIN_SLEEPY, /* spins 200 µs, then sleeps 10 µs, and again */
-	SPIN_QS_ONCE /* calls tps_rcu_tasks_qs() once, then never blocks */
+	SPIN_PURE,    /* never blocks */
+	SPIN_QS,      /* calls tps_rcu_tasks_qs() in its loop */
+	SPIN_SLEEPY,  /* spins 200 µs, then sleeps 10 µs, and again */
+	SPIN_QS_ONCE, /* calls tps_rcu_tasks_qs() once, then never blocks */
+	SPIN_LATE_QS  /* spins; calls tps_rcu_tasks_qs() in its loop once told to */
 };
 
 struct spinner {
 	enum spin_mode mode;
 	atomic_bool started;
 	atomic_bool stop;
+	atomic_bool go_qs;
 	atomic_int tid;
 	atomic_ulong loops;
 };
@@ -68,6 +70,10 @@ static void *spinner_main(void *arg)
 		switch (s->mode) {
 		case SPIN_QS:
 			tps_rcu_tasks_qs();
+			break;
+		case SPIN_LATE_QS:
+			if (atomic_load_explicit(&s->go_qs, memory_order_relaxed))
+				tps_rcu_tasks_qs();
 			break;
 		case SPIN_SLEEPY:
 			spin_us(200);
@@ -168,6 +174,29 @@ static void test_qs_releases(void **state)
 	before = atomic_load(&s.loops);
 	assert_true(before > 0);
 	spinner_stop(&s, t);
+}
+
+/*
+ * A thread whose first tps_rcu_tasks_qs() comes while a grace period waits
+ * for it (it was not known to report quiescent states when the grace period
+ * began) releases it too.
+ */
+static void test_first_qs_during_gp(void **state)
+{
+	struct unit_puppet up = {0};
+	struct spinner s;
+	pthread_t t;
+
+	(void)state;
+	unit_puppet_start(&up);
+	t = spinner_start(&s, SPIN_LATE_QS);
+	unit_puppet_post(&up, sync_step);
+	unit_sleep_ms(4 * UNIT_GRACE_MS);
+	assert_false(unit_puppet_done(&up));
+	atomic_store(&s.go_qs, true);
+	assert_true(settled(&up));
+	spinner_stop(&s, t);
+	unit_puppet_stop(&up);
 }
 
 /* A thread that blocks briefly now and then (voluntary switches) releases it. */
@@ -413,6 +442,7 @@ int main(void)
 	        cmocka_unit_test(test_blocked_thread),
 	        cmocka_unit_test(test_spinner_holds_until_exit),
 	        cmocka_unit_test(test_qs_releases),
+	        cmocka_unit_test(test_first_qs_during_gp),
 	        cmocka_unit_test(test_voluntary_switch_releases),
 	        cmocka_unit_test(test_qs_thread_that_spins_holds),
 	        cmocka_unit_test(test_stall_hook),
