@@ -41,7 +41,9 @@
  * program refuses to patch, runs the workers on the unpatched code and
  * checks that nothing was traced.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,7 +336,8 @@ struct worker {
 	pthread_t thread;
 	unsigned int id;
 	unsigned long made, traced, errors;
-	unsigned long stable_patched, stable_plain;
+	/* Calls made while the entry was stably patched or plain (read by the patcher). */
+	_Atomic unsigned long stable_patched, stable_plain;
 };
 
 static atomic_bool stop;
@@ -377,11 +380,13 @@ static void *worker_main(void *arg)
 			if (t1 - t0 > 1)
 				worker_error(w, "counted more than once", k, i);
 			if (s0 == s1 && (s0 & 3) == SITE_PATCHED) {
-				w->stable_patched++;
+				atomic_store_explicit(&w->stable_patched, w->stable_patched + 1,
+				                      memory_order_relaxed);
 				if (t1 == t0)
 					worker_error(w, "not counted while patched", k, i);
 			} else if (s0 == s1 && (s0 & 3) == SITE_PLAIN) {
-				w->stable_plain++;
+				atomic_store_explicit(&w->stable_plain, w->stable_plain + 1,
+				                      memory_order_relaxed);
 				if (t1 != t0)
 					worker_error(w, "counted while not patched", k, i);
 			}
@@ -403,6 +408,37 @@ static void *worker_main(void *arg)
 
 /* ---- The patcher. ---- */
 
+static struct worker workers[MAX_THREADS];
+static unsigned int nworkers;
+
+static unsigned long stable_calls(bool patched)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < nworkers; i++)
+		n += atomic_load_explicit(patched ? &workers[i].stable_patched
+		                                  : &workers[i].stable_plain,
+		                          memory_order_relaxed);
+	return n;
+}
+
+/*
+ * Leaves the entry in its new state until the workers made calls in it (at
+ * most a second: a loaded machine may not run them at once), so that every
+ * state is exercised.
+ */
+static void let_workers_call(bool patched)
+{
+	struct timespec ts = {0, 1000000};
+	unsigned long before = stable_calls(patched);
+	int i;
+
+	for (i = 0; i < 1000 && stable_calls(patched) == before; i++)
+		nanosleep(&ts, NULL);
+	nanosleep(&ts, NULL);
+}
+
 static void set_state(int k, unsigned long gen, int what)
 {
 	/* seq_cst: ordered before the text writes that follow (and after those before). */
@@ -412,7 +448,6 @@ static void set_state(int k, unsigned long gen, int what)
 static int patch_cycle(int k, unsigned long *gen)
 {
 	unsigned char insn[5];
-	struct timespec pause_ts = {0, 2000000};
 	int a, b, rc;
 
 	/* nop -> call A */
@@ -425,7 +460,7 @@ static int patch_cycle(int k, unsigned long *gen)
 		return rc;
 	sites[k].slot = a;
 	set_state(k, ++*gen, SITE_PATCHED);
-	nanosleep(&pause_ts, NULL);
+	let_workers_call(true);
 
 	/* call A -> call B, a grace period, then A may go. */
 	b = tramp_alloc();
@@ -439,7 +474,7 @@ static int patch_cycle(int k, unsigned long *gen)
 	set_state(k, ++*gen, SITE_PATCHED);
 	tps_synchronize_rcu_tasks();
 	tramp_free(a);
-	nanosleep(&pause_ts, NULL);
+	let_workers_call(true);
 
 	/* call B -> nop, a grace period, then B may go. */
 	set_state(k, ++*gen, SITE_CHANGING);
@@ -449,7 +484,7 @@ static int patch_cycle(int k, unsigned long *gen)
 	set_state(k, ++*gen, SITE_PLAIN);
 	tps_synchronize_rcu_tasks();
 	tramp_free(b);
-	nanosleep(&pause_ts, NULL);
+	let_workers_call(false);
 	return 0;
 }
 
@@ -495,7 +530,6 @@ int main(int argc, char **argv)
 {
 	unsigned int seconds = arg_value(argc, argv, "--seconds", 2);
 	unsigned int nthreads = arg_value(argc, argv, "--threads", 4);
-	struct worker workers[MAX_THREADS];
 	unsigned long made = 0, traced = 0, stable_patched = 0, stable_plain = 0, cycles = 0;
 	unsigned long gen = 0;
 	struct sigaction sa;
@@ -546,7 +580,7 @@ int main(int argc, char **argv)
 		       "the workers run the plain functions\n",
 		       strerror(-rc));
 
-	memset(workers, 0, sizeof(workers));
+	nworkers = nthreads;
 	for (i = 0; i < nthreads; i++) {
 		workers[i].id = i;
 		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i])) {

@@ -358,8 +358,8 @@ static void test_fork(void **state)
 	if (UNIT_TSAN)
 		skip();
 	tps_rcu_tasks_qs(); /* the forking thread has a record */
-	/* The parent's spinner does not exist in the child. */
-	t = spinner_start(&s, SPIN_QS);
+	/* The parent's spinner does not exist in the child: it holds nothing there. */
+	t = spinner_start(&s, SPIN_PURE);
 	unit_run_child(fork_child_fn, NULL, &c);
 	unit_expect_success(&c);
 	spinner_stop(&s, t);
