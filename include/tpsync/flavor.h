@@ -5,7 +5,7 @@
  * name. Fast paths never go through it: an indirect call per lock costs more
  * than the lock.
  *
- * Flavours without domains (classic, tasks-trace) ignore the domain
+ * Flavours without domains (classic, tasks-trace, Tasks) ignore the domain
  * argument; SRCU flavours take a struct tps_srcu *.
  */
 #ifndef TPSYNC_FLAVOR_H
@@ -23,7 +23,7 @@ extern "C" {
 #define TPS_FLAVOR_HAS_DOMAINS 0x2u
 /* Readers need a registered thread (registration is automatic). */
 #define TPS_FLAVOR_REGISTERED_READERS 0x4u
-/*
+/**
  * No read-side marking (Tasks): read_lock and read_unlock do nothing; a
  * reader is any stretch of code between two points where the thread blocks
  * (or reports a quiescent state), and must not block itself.
@@ -47,7 +47,7 @@ struct tps_flavor {
 
 TPS_EXPORT extern const struct tps_flavor tps_flavor_rcu;
 TPS_EXPORT extern const struct tps_flavor tps_flavor_trace;
-/* Tasks (tpsync/rcu_tasks.h): unmarked readers, read_ongoing is NULL. */
+/** The Tasks flavour (tpsync/rcu_tasks.h): unmarked readers, read_ongoing is NULL. */
 TPS_EXPORT extern const struct tps_flavor tps_flavor_tasks;
 /*
  * SRCU (classic readers) and srcu-fast (fast readers): pass the struct
