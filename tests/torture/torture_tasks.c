@@ -59,6 +59,8 @@ int main(void)
 	/*
 	 * A Tasks grace period learns from the kernel that a thread blocked:
 	 * ThreadSanitizer sees no ordering there and reports every reclaim.
+	 * Worse, its runtime may block inside a reader's critical section
+	 * (its own locks), which a Tasks reader must never do.
 	 */
 	printf("torture_tasks: SKIP: ThreadSanitizer cannot see the ordering a Tasks grace "
 	       "period relies on (the kernel's scheduler)\n");
