@@ -287,6 +287,41 @@ static void test_stall_hook(void **state)
 	assert_int_equal(tps_rcu_tasks_set_stall_timeout(TPS_RCU_TASKS_STALL_MS_DEFAULT), 0);
 }
 
+/* Without a hook, the report goes to stderr (checked in a child). */
+static void stall_stderr_fn(void *arg)
+{
+	struct unit_puppet up = {0};
+	struct spinner s;
+	pthread_t t;
+
+	(void)arg;
+	child_check(tps_rcu_tasks_set_stall_timeout(100) == 0);
+	unit_puppet_start(&up);
+	t = spinner_start(&s, SPIN_PURE);
+	unit_puppet_post(&up, sync_step);
+	unit_sleep_ms(600);
+	child_check(!unit_puppet_done(&up));
+	spinner_stop(&s, t);
+	unit_puppet_wait(&up);
+	unit_puppet_stop(&up);
+}
+
+static void test_stall_stderr(void **state)
+{
+	struct unit_child c;
+	const char *msg;
+
+	(void)state;
+	if (UNIT_TSAN)
+		skip();
+	unit_run_child(stall_stderr_fn, NULL, &c);
+	unit_expect_success(&c);
+	msg = strstr(c.err, "tpsync: rcu-tasks grace period waited");
+	assert_non_null(msg);
+	/* Once per grace period. */
+	assert_null(strstr(msg + 1, "tpsync: rcu-tasks grace period waited"));
+}
+
 /* ---- Callbacks and polled cookies. ---- */
 
 static atomic_int cb_runs;
@@ -456,6 +491,7 @@ int main(void)
 	        cmocka_unit_test(test_voluntary_switch_releases),
 	        cmocka_unit_test(test_qs_thread_that_spins_holds),
 	        cmocka_unit_test(test_stall_hook),
+	        cmocka_unit_test(test_stall_stderr),
 	        cmocka_unit_test(test_callbacks),
 	        cmocka_unit_test(test_polled),
 	        cmocka_unit_test(test_fork),
