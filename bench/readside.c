@@ -383,6 +383,12 @@ size_t readside_select(const struct bench_opts *o, const char *who,
 	return n;
 }
 
+/* The rows with a read side to time (not the gp-only flavours). */
+static bool has_read_side(const struct readside_impl *impl)
+{
+	return !impl->gp_only;
+}
+
 int bench_readside(const struct bench_opts *o)
 {
 	unsigned int defaults[MAX_DEFAULT_COUNTS];
@@ -396,7 +402,7 @@ int bench_readside(const struct bench_opts *o)
 	};
 	int status = 0;
 
-	run.n = readside_select(o, "readside", NULL, run.impls, &status);
+	run.n = readside_select(o, "readside", has_read_side, run.impls, &status);
 	if (!run.nthreads) {
 		run.nthreads = default_threads(o->mode, defaults, &run.nfitting);
 		run.threads = defaults;

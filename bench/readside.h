@@ -70,6 +70,11 @@ struct readside_impl {
 	void (*synchronize)(void);
 	/* A tpsync flavour: TPSYNC_FORCE_FALLBACK=1 changes its read side. */
 	bool has_fallback;
+	/*
+	 * A flavour with no read side to time (Tasks: readers are unmarked):
+	 * `readside` skips the row, `gp` measures it.
+	 */
+	bool gp_only;
 
 	/* ---- The RCU flavours `tpsync-bench gp` measures; NULL elsewhere. ---- */
 
@@ -148,6 +153,7 @@ extern const struct readside_impl readside_tps_rcu_shared;
 extern const struct readside_impl readside_tps_trace;
 extern const struct readside_impl readside_tps_qsbr;
 extern const struct readside_impl readside_tps_qsbr_dance;
+extern const struct readside_impl readside_tps_tasks;
 extern const struct readside_impl readside_urcu_memb;
 extern const struct readside_impl readside_urcu_mb;
 extern const struct readside_impl readside_urcu_qsbr;

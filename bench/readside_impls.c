@@ -23,6 +23,7 @@ const struct readside_impl *const readside_impls[] = {
         &readside_tps_trace,
         &readside_tps_qsbr,
         &readside_tps_qsbr_dance,
+        &readside_tps_tasks,
 #if TPSBENCH_HAVE_URCU_MEMB
         &readside_urcu_memb,
 #endif

@@ -20,9 +20,9 @@
 
 #define MAX_ROWS 64
 /* The flavours of the grace-period and seed tables, in this order. */
-static const char *const gp_flavours[] = {"tps-rcu",       "tps-srcu",  "tps-srcu-static",
-                                          "tps-srcu-fast", "tps-trace", "urcu-memb",
-                                          "urcu-qsbr",     "urcu-bp",   "tps-qsbr"};
+static const char *const gp_flavours[] = {
+        "tps-rcu",   "tps-srcu",  "tps-srcu-static", "tps-srcu-fast", "tps-trace",
+        "tps-tasks", "urcu-memb", "urcu-qsbr",       "urcu-bp",       "tps-qsbr"};
 static const char *const scenarios[] = {"none", "busy", "holder"};
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

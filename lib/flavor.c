@@ -7,6 +7,7 @@
 #include <tpsync/flavor.h>
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_qsbr.h>
+#include <tpsync/rcu_tasks.h>
 #include <tpsync/rcu_trace.h>
 #include <tpsync/srcu.h>
 
@@ -228,6 +229,70 @@ const struct tps_flavor tps_flavor_qsbr = {
         .cond_synchronize = qsbr_cond_sync,
 };
 
+/* Tasks: nothing marks a reader; the grace period watches the threads. */
+
+static int tasks_lock(void *domain)
+{
+	(void)domain;
+	return 0;
+}
+
+static void tasks_unlock(void *domain, int idx)
+{
+	(void)domain;
+	(void)idx;
+}
+
+static void tasks_sync(void *domain)
+{
+	(void)domain;
+	tps_synchronize_rcu_tasks();
+}
+
+static int tasks_call(void *domain, struct tps_rcu_head *head, tps_rcu_callback_t func)
+{
+	(void)domain;
+	return tps_call_rcu_tasks(head, func);
+}
+
+static void tasks_barrier(void *domain)
+{
+	(void)domain;
+	tps_rcu_barrier_tasks();
+}
+
+static unsigned long tasks_get_state(void *domain)
+{
+	(void)domain;
+	return tps_get_state_synchronize_rcu_tasks();
+}
+
+static bool tasks_poll_state(void *domain, unsigned long cookie)
+{
+	(void)domain;
+	return tps_poll_state_synchronize_rcu_tasks(cookie);
+}
+
+static void tasks_cond_sync(void *domain, unsigned long cookie)
+{
+	(void)domain;
+	tps_cond_synchronize_rcu_tasks(cookie);
+}
+
+const struct tps_flavor tps_flavor_tasks = {
+        .name = "tasks",
+        .flags = TPS_FLAVOR_UNMARKED_READERS,
+        .read_lock = tasks_lock,
+        .read_unlock = tasks_unlock,
+        .read_ongoing = NULL,
+        .synchronize = tasks_sync,
+        .call = tasks_call,
+        .barrier = tasks_barrier,
+        .get_state = tasks_get_state,
+        .poll_state = tasks_poll_state,
+        .cond_synchronize = tasks_cond_sync,
+};
+
 /* SRCU and srcu-fast: the domain is a struct tps_srcu *. */
 
 static int srcu_lock(void *domain)
@@ -321,7 +386,7 @@ const struct tps_flavor tps_flavor_srcu_fast = {
 
 static const struct tps_flavor *const flavors[] = {
         &tps_flavor_rcu,   &tps_flavor_srcu, &tps_flavor_srcu_fast,
-        &tps_flavor_trace, &tps_flavor_qsbr,
+        &tps_flavor_trace, &tps_flavor_qsbr, &tps_flavor_tasks,
 };
 
 const struct tps_flavor *tps_flavor_find(const char *name)

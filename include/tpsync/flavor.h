@@ -5,7 +5,7 @@
  * name. Fast paths never go through it: an indirect call per lock costs more
  * than the lock.
  *
- * Flavours without domains (classic, tasks-trace) ignore the domain
+ * Flavours without domains (classic, tasks-trace, Tasks) ignore the domain
  * argument; SRCU flavours take a struct tps_srcu *.
  */
 #ifndef TPSYNC_FLAVOR_H
@@ -29,6 +29,12 @@ extern "C" {
  * alone does not make a thread a reader.
  */
 #define TPS_FLAVOR_QUIESCENT_STATES 0x8u
+/**
+ * No read-side marking (Tasks): read_lock and read_unlock do nothing; a
+ * reader is any stretch of code between two points where the thread blocks
+ * (or reports a quiescent state), and must not block itself.
+ */
+#define TPS_FLAVOR_UNMARKED_READERS 0x10u
 
 /**
  * struct tps_flavor - one flavour's operations. domain is the struct
@@ -69,6 +75,8 @@ TPS_EXPORT extern const struct tps_flavor tps_flavor_trace;
  * builds); read_ongoing is set in debug builds only.
  */
 TPS_EXPORT extern const struct tps_flavor tps_flavor_qsbr;
+/** The Tasks flavour (tpsync/rcu_tasks.h): unmarked readers, read_ongoing is NULL. */
+TPS_EXPORT extern const struct tps_flavor tps_flavor_tasks;
 /**
  * SRCU (classic readers) and srcu-fast (fast readers): pass the struct
  * tps_srcu * of a domain initialized for that kind of reader. read_ongoing
@@ -80,7 +88,7 @@ TPS_EXPORT extern const struct tps_flavor tps_flavor_srcu_fast;
 
 /**
  * tps_flavor_find() - the ops table of the flavour called name ("rcu",
- * "srcu", "srcu-fast", "trace", "qsbr"), or NULL when there is none.
+ * "srcu", "srcu-fast", "trace", "qsbr", "tasks"), or NULL when there is none.
  */
 TPS_EXPORT const struct tps_flavor *tps_flavor_find(const char *name);
 

@@ -696,8 +696,8 @@ static void *reader_main(void *arg)
 	atomic_store_explicit(&r->ready, true, memory_order_release);
 	while (!stopping()) {
 		reader_section(&r->ctx, what);
-		if (T.cfg.between)
-			T.cfg.between(rnd(&r->ctx.rng));
+		if (T.cfg.between_sections)
+			T.cfg.between_sections(rnd(&r->ctx.rng));
 	}
 	sigusr1_mask(SIG_BLOCK);
 	self_reader = NULL;
@@ -750,8 +750,8 @@ static void *churn_child_main(void *arg)
 	n = 1 + rnd_below(&c.rng, TORTURE_CHURN_SECTIONS);
 	for (i = 0; i < n && !stopping(); i++) {
 		reader_section(&c, "a churn reader");
-		if (T.cfg.between)
-			T.cfg.between(rnd(&c.rng));
+		if (T.cfg.between_sections)
+			T.cfg.between_sections(rnd(&c.rng));
 		if (i == 0 && registered_readers && !tps_thread_registered())
 			torture_error("the first critical section did not register the thread");
 		if (i == n / 2 && registered_readers && rnd_below(&c.rng, 4) == 0)
@@ -1008,8 +1008,8 @@ static void *updater_main(void *arg)
 		u->iter++;
 		update_once(u, update_modes[k++ % TORTURE_MODES]);
 		polled_scan(u);
-		if (hooks && T.cfg.between)
-			T.cfg.between(rnd(&u->rng));
+		if (hooks && T.cfg.between_sections)
+			T.cfg.between_sections(rnd(&u->rng));
 		/* Now and then leave the CPUs to the readers for a moment. */
 		if (rnd_below(&u->rng, 8) == 0)
 			sleep_ns(rnd_below(&u->rng, 100000));
@@ -1075,6 +1075,11 @@ static int check_config(const struct torture_config *cfg)
 	if (cfg->nreaders < 1 || cfg->nreaders > TORTURE_MAX_READERS || cfg->nupdaters < 1 ||
 	    cfg->nupdaters > TORTURE_MAX_UPDATERS) {
 		fprintf(stderr, "%s: bad reader or updater count\n", cfg->name);
+		return -1;
+	}
+	if ((f->flags & TPS_FLAVOR_UNMARKED_READERS) && !cfg->between_sections) {
+		fprintf(stderr, "%s: between_sections must be set for unmarked readers\n",
+		        cfg->name);
 		return -1;
 	}
 	if (cfg->readers_block && !(f->flags & TPS_FLAVOR_READERS_MAY_BLOCK)) {

@@ -28,6 +28,8 @@
 #define TORTURE_EXIT_FAIL 1
 /* The harness could not run (bad configuration, resources): no verdict. */
 #define TORTURE_EXIT_SETUP 2
+/* The test cannot run in this build (ctest SKIP_RETURN_CODE). */
+#define TORTURE_EXIT_SKIP 77
 
 /* Most domains one run may exercise at once. */
 #define TORTURE_MAX_DOMAINS 8
@@ -66,21 +68,28 @@ struct torture_config {
 	bool signal_readers;
 	/* A thread keeps creating short-lived reader threads. */
 	bool churn;
+	/*
+	 * Called by every reader thread between two critical sections, with a
+	 * random number: where the thread may block or report a quiescent
+	 * state. Required for flavours with unmarked readers
+	 * (TPS_FLAVOR_UNMARKED_READERS, Tasks: a critical section is the code
+	 * between two such calls); QSBR uses it too (see thread_start below);
+	 * NULL for the others.
+	 */
+	void (*between_sections)(uint64_t random);
 	/* Run length when TPSYNC_TORTURE_SECONDS is not set. */
 	unsigned int default_seconds;
 	/*
 	 * Optional hooks for flavours whose threads announce themselves and
 	 * their quiescent states (QSBR). thread_start() runs first in every
 	 * reader thread (long-lived and churn) and in every other updater,
-	 * thread_end() last. between() runs after each critical section of
-	 * such a thread (and after each update of such an updater) with a
-	 * random number: a quiescent state, or offline around a sleep or a
-	 * syscall. A signal handler reads only when handler_may_read() (if
-	 * set) says the thread it interrupted may.
+	 * thread_end() last. With them, between_sections() also runs after
+	 * each update of such an updater: for QSBR, a quiescent state, or
+	 * offline around a sleep or a syscall. A signal handler reads only
+	 * when handler_may_read() (if set) says the thread it interrupted may.
 	 */
 	void (*thread_start)(void);
 	void (*thread_end)(void);
-	void (*between)(uint64_t rnd);
 	bool (*handler_may_read)(void);
 };
 

@@ -143,7 +143,7 @@ int main(void)
 	cfg.inline_readers = &inline_readers;
 	cfg.thread_start = thread_start;
 	cfg.thread_end = thread_end;
-	cfg.between = between;
+	cfg.between_sections = between;
 	cfg.handler_may_read = handler_may_read;
 	rc = torture_run(&cfg);
 	printf("  qsbr             %10lu quiescent states, %lu skipped, %lu offline sleeps, %lu "
