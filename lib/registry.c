@@ -45,16 +45,34 @@ static __thread _Atomic int registry_busy __attribute__((tls_model("initial-exec
 
 #if TPSYNC_DEBUG
 /*
- * Test hook (tests/unit/test_signal.c, debug builds only): runs in the
- * unregistration of a thread, between its words being cleared and its record
- * being marked unregistered, the instant a signal handler must never see.
+ * Test hooks (tests/unit/test_signal.c, debug builds only). The unregister
+ * hook runs in the unregistration of a thread, between its words being
+ * cleared and its record being marked unregistered, the instant a signal
+ * handler must never see. The register hook runs in a registration, with
+ * signals blocked: a signal it sends runs its handler as the registration
+ * returns.
  */
 static void (*_Atomic unregister_hook)(void);
+static void (*_Atomic register_hook)(void);
 
 TPS_EXPORT void tps__registry_set_unregister_hook(void (*hook)(void));
 void tps__registry_set_unregister_hook(void (*hook)(void))
 {
 	atomic_store_explicit(&unregister_hook, hook, memory_order_relaxed);
+}
+
+TPS_EXPORT void tps__registry_set_register_hook(void (*hook)(void));
+void tps__registry_set_register_hook(void (*hook)(void))
+{
+	atomic_store_explicit(&register_hook, hook, memory_order_relaxed);
+}
+
+static void run_hook(void (*_Atomic *hook)(void))
+{
+	void (*fn)(void) = atomic_load_explicit(hook, memory_order_relaxed);
+
+	if (fn)
+		fn();
 }
 #endif
 
@@ -158,12 +176,7 @@ static void unregister_record(struct tps_thread *t)
 	atomic_store_explicit(&t->rcu_ctr, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
 #if TPSYNC_DEBUG
-	{
-		void (*hook)(void) = atomic_load_explicit(&unregister_hook, memory_order_relaxed);
-
-		if (hook)
-			hook();
-	}
+	run_hook(&unregister_hook);
 #endif
 	t->registered = 0;
 	tps__registry_unlock();
@@ -242,6 +255,9 @@ int tps_register_thread(void)
 			tps__registry_unlock();
 		}
 		pthread_setspecific(exit_key, t);
+#if TPSYNC_DEBUG
+		run_hook(&register_hook);
+#endif
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;

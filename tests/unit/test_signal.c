@@ -452,7 +452,69 @@ static void unregistration_window_child(void *arg)
 	tps_synchronize_rcu();
 	tps_synchronize_rcu_tasks_trace();
 }
+
+/*
+ * A handler that unregisters the thread runs as the thread's first reader
+ * finishes registering it (a signal the registration hook sends, delivered
+ * when the registration unblocks signals): the reader registers the thread
+ * again and goes on, in both flavours.
+ */
+void tps__registry_set_register_hook(void (*hook)(void));
+
+static atomic_long unregistered_in_handler;
+
+static void unregister_handler(int sig)
+{
+	(void)sig;
+	if (tps_unregister_thread() == 0)
+		atomic_fetch_add(&unregistered_in_handler, 1);
+}
+
+static void signal_self_once_hook(void)
+{
+	tps__registry_set_register_hook(NULL);
+	pthread_kill(pthread_self(), SIGUSR1);
+}
+
+static void unregistered_under_first_reader_child(void *arg)
+{
+	struct sigaction sa = {.sa_handler = unregister_handler};
+
+	(void)arg;
+	sigemptyset(&sa.sa_mask);
+	child_check(sigaction(SIGUSR1, &sa, NULL) == 0);
+	child_check(tps_unregister_thread() == 0);
+
+	tps__registry_set_register_hook(signal_self_once_hook);
+	tps_rcu_read_lock();
+	child_check(atomic_load(&unregistered_in_handler) == 1);
+	child_check(tps_rcu_read_ongoing() && tps_thread_registered());
+	tps_rcu_read_unlock();
+	child_check(tps_unregister_thread() == 0);
+
+	tps__registry_set_register_hook(signal_self_once_hook);
+	tps_rcu_read_lock_trace();
+	child_check(atomic_load(&unregistered_in_handler) == 2);
+	child_check(tps_rcu_read_lock_trace_held() && tps_thread_registered());
+	tps_rcu_read_unlock_trace();
+
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+}
 #endif
+
+static void test_unregistered_under_first_reader(void **state)
+{
+	(void)state;
+#if TPSYNC_DEBUG
+	struct unit_child child;
+
+	unit_run_child(unregistered_under_first_reader_child, NULL, &child);
+	unit_expect_success(&child);
+#else
+	skip();
+#endif
+}
 
 /*
  * Deterministically: a signal raised inside the unregistration of an exiting
@@ -562,6 +624,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_signal_in_unregistration),
+	        cmocka_unit_test(test_unregistered_under_first_reader),
 	        cmocka_unit_test(test_signals_at_thread_exit),
 	        cmocka_unit_test(test_first_reader_in_handler),
 	        cmocka_unit_test(test_read_ongoing_in_handler),
