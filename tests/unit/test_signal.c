@@ -501,6 +501,20 @@ static void unregistered_under_first_reader_child(void *arg)
 	tps_synchronize_rcu();
 	tps_synchronize_rcu_tasks_trace();
 }
+
+/* A reader inside the unregistration itself (no handler can run there). */
+static void reader_hook(void)
+{
+	tps_rcu_read_lock();
+}
+
+static void reader_in_unregistration_child(void *arg)
+{
+	(void)arg;
+	tps_register_thread();
+	tps__registry_set_unregister_hook(reader_hook);
+	tps_unregister_thread();
+}
 #endif
 
 static void test_unregistered_under_first_reader(void **state)
@@ -511,6 +525,8 @@ static void test_unregistered_under_first_reader(void **state)
 
 	unit_run_child(unregistered_under_first_reader_child, NULL, &child);
 	unit_expect_success(&child);
+	/* What a reader would find at the instant handlers must not see: a clean stop. */
+	unit_expect_rule(reader_in_unregistration_child, NULL, "reader-registration", true);
 #else
 	skip();
 #endif
