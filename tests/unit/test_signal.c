@@ -22,6 +22,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -636,12 +638,78 @@ static void test_signals_at_thread_exit(void **state)
 	unit_expect_success(&child);
 }
 
+/*
+ * Synchronous signals keep working after the exit destructor: a program's
+ * fault handler (a garbage collector's write barrier on a protected page,
+ * say) serves a fault taken by a later destructor of the same thread.
+ */
+static void *protected_page;
+static atomic_int faults_served;
+
+static void unprotect_handler(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	if ((char *)info->si_addr < (char *)protected_page ||
+	    (char *)info->si_addr >= (char *)protected_page + getpagesize())
+		abort();
+	mprotect(protected_page, (size_t)getpagesize(), PROT_READ | PROT_WRITE);
+	atomic_fetch_add(&faults_served, 1);
+}
+
+static pthread_key_t late_key;
+
+/* Runs after the registry's exit destructor (its key was created later). */
+static void late_destructor(void *arg)
+{
+	*(volatile int *)arg = 1;
+}
+
+static void *reader_with_late_destructor(void *arg)
+{
+	(void)arg;
+	tps_rcu_read_lock();
+	tps_rcu_read_unlock();
+	pthread_setspecific(late_key, protected_page);
+	return NULL;
+}
+
+static void fault_after_exit_destructor_child(void *arg)
+{
+	struct sigaction sa = {.sa_sigaction = unprotect_handler, .sa_flags = SA_SIGINFO};
+	pthread_t t;
+
+	(void)arg;
+	sigemptyset(&sa.sa_mask);
+	child_check(sigaction(SIGSEGV, &sa, NULL) == 0);
+	/* The registry's key exists before ours: its destructor runs first. */
+	tps_register_thread();
+	child_check(pthread_key_create(&late_key, late_destructor) == 0);
+	protected_page =
+	        mmap(NULL, (size_t)getpagesize(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	child_check(protected_page != MAP_FAILED);
+	child_check(pthread_create(&t, NULL, reader_with_late_destructor, NULL) == 0);
+	child_check(pthread_join(t, NULL) == 0);
+	child_check(atomic_load(&faults_served) == 1);
+	child_check(*(volatile int *)protected_page == 1);
+}
+
+static void test_fault_after_exit_destructor(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	unit_run_child(fault_after_exit_destructor_child, NULL, &child);
+	unit_expect_success(&child);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_signal_in_unregistration),
 	        cmocka_unit_test(test_unregistered_under_first_reader),
 	        cmocka_unit_test(test_signals_at_thread_exit),
+	        cmocka_unit_test(test_fault_after_exit_destructor),
 	        cmocka_unit_test(test_first_reader_in_handler),
 	        cmocka_unit_test(test_read_ongoing_in_handler),
 	        cmocka_unit_test(test_readers_in_signal_handlers),
