@@ -12,10 +12,10 @@
  * and is unregistered by a pthread key destructor when it exits. Signals are
  * blocked while the calling thread changes its own registration, so that a
  * signal handler that runs a reader cannot interrupt it half-way. From the
- * exit destructor on, they stay blocked until the thread is gone: a handler
- * that ran a reader after the record left the registry would register it
- * again, possibly after the last destructor round, leaving in the list a
- * record whose TLS is about to be freed.
+ * exit destructor on, they stay blocked (faults excepted) until the thread
+ * is gone: a handler that ran a reader after the record left the registry
+ * would register it again, possibly after the last destructor round,
+ * leaving in the list a record whose TLS is about to be freed.
  *
  * A handler may run a thread's first reader while that very thread is using
  * the registry (a grace period's scan, interrupted by the signal): it cannot
@@ -202,15 +202,27 @@ static void thread_exit(void *arg)
 	sigset_t all;
 
 	/*
-	 * Block every signal for the rest of the thread's life (the mask is
-	 * never restored: only destructors and the C library's own clean-up
-	 * are left to run on this thread). A handler that ran a reader from
-	 * now on would find the record half-way out of the registry, or
-	 * register it again when no destructor round is left to remove it. A
-	 * signal sent to this thread from now on stays pending and is
-	 * discarded with it; one sent to the process goes to another thread.
+	 * Block every signal sent to the thread for the rest of its life (the
+	 * mask is never restored: only destructors and the C library's own
+	 * clean-up are left to run on this thread). A handler that ran a
+	 * reader from now on would find the record half-way out of the
+	 * registry, or register it again when no destructor round is left to
+	 * remove it. A signal sent to this thread from now on stays pending
+	 * and is discarded with it; one sent to the process goes to another
+	 * thread.
+	 *
+	 * Faults stay unblocked: a blocked fault kills the process without
+	 * its handler, and a later destructor's fault may be one the program
+	 * serves (a collector's write barrier on a protected page). Our own
+	 * unregistration takes none.
 	 */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	TPS_DEBUG_RULE(atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK,
 	               "exit-in-reader",
