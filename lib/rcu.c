@@ -197,19 +197,23 @@ void tps__rcu_read_lock_slow(void)
 	struct tps_thread *t = &tps__self;
 	unsigned long c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
 
-	if (!(c & TPS__RCU_REGISTERED)) {
-		tps_register_thread();
-		c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+	while (!(c & TPS__RCU_REGISTERED)) {
 		/*
 		 * A record marked registered with cleared words exists only
 		 * inside an unregistration, which runs with signals blocked:
-		 * no reader sees it. Were one to, it would go round slow path
-		 * and registration until the stack overflowed; stop instead.
+		 * no reader sees it. Were one to, registering would change
+		 * nothing and this loop would never end; stop instead.
 		 */
-		if (tps_unlikely(!(c & TPS__RCU_REGISTERED)))
+		if (tps_unlikely(t->registered))
 			tps__rule_broken("reader-registration",
 			                 "a classic reader found its thread half-way out of the "
 			                 "registry and could not register it");
+		tps_register_thread();
+		/*
+		 * A signal handler may have unregistered the thread again
+		 * between the registration and this load: then register again.
+		 */
+		c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
 	}
 	if (!(c & TPS__RCU_FALLBACK) || (c & TPS__RCU_NEST_MASK)) {
 		/* Membarrier mode after registering, or nested: the inline path. */

@@ -231,14 +231,14 @@ void tps__trace_read_lock_slow(void)
 	struct tps_thread *t = &tps__self;
 	unsigned long n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
 
-	if (!(n & TPS__TRACE_REGISTERED)) {
-		tps_register_thread();
-		n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
-		/* As in tps__rcu_read_lock_slow(): never loop through registration. */
-		if (tps_unlikely(!(n & TPS__TRACE_REGISTERED)))
+	/* As in tps__rcu_read_lock_slow(). */
+	while (!(n & TPS__TRACE_REGISTERED)) {
+		if (tps_unlikely(t->registered))
 			tps__rule_broken("reader-registration",
 			                 "a tasks-trace reader found its thread half-way out of "
 			                 "the registry and could not register it");
+		tps_register_thread();
+		n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
 	}
 	if (!(n & TPS__TRACE_FALLBACK) || (n & TPS__TRACE_NEST_MASK)) {
 		tps_rcu_read_lock_trace();

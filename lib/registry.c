@@ -12,10 +12,10 @@
  * and is unregistered by a pthread key destructor when it exits. Signals are
  * blocked while the calling thread changes its own registration, so that a
  * signal handler that runs a reader cannot interrupt it half-way. From the
- * exit destructor on, they stay blocked until the thread is gone: a handler
- * that ran a reader after the record left the registry would register it
- * again, possibly after the last destructor round, leaving in the list a
- * record whose TLS is about to be freed.
+ * exit destructor on, they stay blocked (faults excepted) until the thread
+ * is gone: a handler that ran a reader after the record left the registry
+ * would register it again, possibly after the last destructor round,
+ * leaving in the list a record whose TLS is about to be freed.
  *
  * A handler may run a thread's first reader while that very thread is using
  * the registry (a grace period's scan, interrupted by the signal): it cannot
@@ -45,16 +45,34 @@ static __thread _Atomic int registry_busy __attribute__((tls_model("initial-exec
 
 #if TPSYNC_DEBUG
 /*
- * Test hook (tests/unit/test_signal.c, debug builds only): runs in the
- * unregistration of a thread, between its words being cleared and its record
- * being marked unregistered, the instant a signal handler must never see.
+ * Test hooks (tests/unit/test_signal.c, debug builds only). The unregister
+ * hook runs in the unregistration of a thread, between its words being
+ * cleared and its record being marked unregistered, the instant a signal
+ * handler must never see. The register hook runs in a registration, with
+ * signals blocked: a signal it sends runs its handler as the registration
+ * returns.
  */
 static void (*_Atomic unregister_hook)(void);
+static void (*_Atomic register_hook)(void);
 
 TPS_EXPORT void tps__registry_set_unregister_hook(void (*hook)(void));
 void tps__registry_set_unregister_hook(void (*hook)(void))
 {
 	atomic_store_explicit(&unregister_hook, hook, memory_order_relaxed);
+}
+
+TPS_EXPORT void tps__registry_set_register_hook(void (*hook)(void));
+void tps__registry_set_register_hook(void (*hook)(void))
+{
+	atomic_store_explicit(&register_hook, hook, memory_order_relaxed);
+}
+
+static void run_hook(void (*_Atomic *hook)(void))
+{
+	void (*fn)(void) = atomic_load_explicit(hook, memory_order_relaxed);
+
+	if (fn)
+		fn();
 }
 #endif
 
@@ -158,12 +176,7 @@ static void unregister_record(struct tps_thread *t)
 	atomic_store_explicit(&t->rcu_ctr, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
 #if TPSYNC_DEBUG
-	{
-		void (*hook)(void) = atomic_load_explicit(&unregister_hook, memory_order_relaxed);
-
-		if (hook)
-			hook();
-	}
+	run_hook(&unregister_hook);
 #endif
 	t->registered = 0;
 	tps__registry_unlock();
@@ -189,15 +202,27 @@ static void thread_exit(void *arg)
 	sigset_t all;
 
 	/*
-	 * Block every signal for the rest of the thread's life (the mask is
-	 * never restored: only destructors and the C library's own clean-up
-	 * are left to run on this thread). A handler that ran a reader from
-	 * now on would find the record half-way out of the registry, or
-	 * register it again when no destructor round is left to remove it. A
-	 * signal sent to this thread from now on stays pending and is
-	 * discarded with it; one sent to the process goes to another thread.
+	 * Block every signal sent to the thread for the rest of its life (the
+	 * mask is never restored: only destructors and the C library's own
+	 * clean-up are left to run on this thread). A handler that ran a
+	 * reader from now on would find the record half-way out of the
+	 * registry, or register it again when no destructor round is left to
+	 * remove it. A signal sent to this thread from now on stays pending
+	 * and is discarded with it; one sent to the process goes to another
+	 * thread.
+	 *
+	 * Faults stay unblocked: a blocked fault kills the process without
+	 * its handler, and a later destructor's fault may be one the program
+	 * serves (a collector's write barrier on a protected page). Our own
+	 * unregistration takes none.
 	 */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	TPS_DEBUG_RULE(atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK,
 	               "exit-in-reader",
@@ -242,6 +267,9 @@ int tps_register_thread(void)
 			tps__registry_unlock();
 		}
 		pthread_setspecific(exit_key, t);
+#if TPSYNC_DEBUG
+		run_hook(&register_hook);
+#endif
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;

@@ -86,11 +86,13 @@ typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
  * on glibc (signals are blocked while the registry is changed).
  *
  * Signal handlers may run readers at any instant of a registered thread's
- * life: from the thread's exit destructor on, its signals stay blocked (a
- * signal sent to it then is discarded with it). A thread whose very first
- * reader may run in a handler while the thread exits should register up
- * front: a handler that registers it after its last key destructor would
- * leave it in the registry.
+ * life: from the thread's exit destructor on, its signals stay blocked,
+ * faults excepted (a signal sent to it then is discarded with it). A thread
+ * whose very first reader may run in a handler while the thread exits should
+ * register up front: a handler that registers it after its last key
+ * destructor leaves its record in the registry after the thread is gone,
+ * where a tasks-trace grace period can wait for it forever (or another
+ * thread reusing the memory corrupts the list).
  *
  * Return: 0.
  */

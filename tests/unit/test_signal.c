@@ -22,6 +22,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,7 +454,85 @@ static void unregistration_window_child(void *arg)
 	tps_synchronize_rcu();
 	tps_synchronize_rcu_tasks_trace();
 }
+
+/*
+ * A handler that unregisters the thread runs as the thread's first reader
+ * finishes registering it (a signal the registration hook sends, delivered
+ * when the registration unblocks signals): the reader registers the thread
+ * again and goes on, in both flavours.
+ */
+void tps__registry_set_register_hook(void (*hook)(void));
+
+static atomic_long unregistered_in_handler;
+
+static void unregister_handler(int sig)
+{
+	(void)sig;
+	if (tps_unregister_thread() == 0)
+		atomic_fetch_add(&unregistered_in_handler, 1);
+}
+
+static void signal_self_once_hook(void)
+{
+	tps__registry_set_register_hook(NULL);
+	pthread_kill(pthread_self(), SIGUSR1);
+}
+
+static void unregistered_under_first_reader_child(void *arg)
+{
+	struct sigaction sa = {.sa_handler = unregister_handler};
+
+	(void)arg;
+	sigemptyset(&sa.sa_mask);
+	child_check(sigaction(SIGUSR1, &sa, NULL) == 0);
+	child_check(tps_unregister_thread() == 0);
+
+	tps__registry_set_register_hook(signal_self_once_hook);
+	tps_rcu_read_lock();
+	child_check(atomic_load(&unregistered_in_handler) == 1);
+	child_check(tps_rcu_read_ongoing() && tps_thread_registered());
+	tps_rcu_read_unlock();
+	child_check(tps_unregister_thread() == 0);
+
+	tps__registry_set_register_hook(signal_self_once_hook);
+	tps_rcu_read_lock_trace();
+	child_check(atomic_load(&unregistered_in_handler) == 2);
+	child_check(tps_rcu_read_lock_trace_held() && tps_thread_registered());
+	tps_rcu_read_unlock_trace();
+
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+}
+
+/* A reader inside the unregistration itself (no handler can run there). */
+static void reader_hook(void)
+{
+	tps_rcu_read_lock();
+}
+
+static void reader_in_unregistration_child(void *arg)
+{
+	(void)arg;
+	tps_register_thread();
+	tps__registry_set_unregister_hook(reader_hook);
+	tps_unregister_thread();
+}
 #endif
+
+static void test_unregistered_under_first_reader(void **state)
+{
+	(void)state;
+#if TPSYNC_DEBUG
+	struct unit_child child;
+
+	unit_run_child(unregistered_under_first_reader_child, NULL, &child);
+	unit_expect_success(&child);
+	/* What a reader would find at the instant handlers must not see: a clean stop. */
+	unit_expect_rule(reader_in_unregistration_child, NULL, "reader-registration", true);
+#else
+	skip();
+#endif
+}
 
 /*
  * Deterministically: a signal raised inside the unregistration of an exiting
@@ -558,11 +638,78 @@ static void test_signals_at_thread_exit(void **state)
 	unit_expect_success(&child);
 }
 
+/*
+ * Synchronous signals keep working after the exit destructor: a program's
+ * fault handler (a garbage collector's write barrier on a protected page,
+ * say) serves a fault taken by a later destructor of the same thread.
+ */
+static void *protected_page;
+static atomic_int faults_served;
+
+static void unprotect_handler(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	if ((char *)info->si_addr < (char *)protected_page ||
+	    (char *)info->si_addr >= (char *)protected_page + getpagesize())
+		abort();
+	mprotect(protected_page, (size_t)getpagesize(), PROT_READ | PROT_WRITE);
+	atomic_fetch_add(&faults_served, 1);
+}
+
+static pthread_key_t late_key;
+
+/* Runs after the registry's exit destructor (its key was created later). */
+static void late_destructor(void *arg)
+{
+	*(volatile int *)arg = 1;
+}
+
+static void *reader_with_late_destructor(void *arg)
+{
+	(void)arg;
+	tps_rcu_read_lock();
+	tps_rcu_read_unlock();
+	pthread_setspecific(late_key, protected_page);
+	return NULL;
+}
+
+static void fault_after_exit_destructor_child(void *arg)
+{
+	struct sigaction sa = {.sa_sigaction = unprotect_handler, .sa_flags = SA_SIGINFO};
+	pthread_t t;
+
+	(void)arg;
+	sigemptyset(&sa.sa_mask);
+	child_check(sigaction(SIGSEGV, &sa, NULL) == 0);
+	/* The registry's key exists before ours: its destructor runs first. */
+	tps_register_thread();
+	child_check(pthread_key_create(&late_key, late_destructor) == 0);
+	protected_page =
+	        mmap(NULL, (size_t)getpagesize(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	child_check(protected_page != MAP_FAILED);
+	child_check(pthread_create(&t, NULL, reader_with_late_destructor, NULL) == 0);
+	child_check(pthread_join(t, NULL) == 0);
+	child_check(atomic_load(&faults_served) == 1);
+	child_check(*(volatile int *)protected_page == 1);
+}
+
+static void test_fault_after_exit_destructor(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	unit_run_child(fault_after_exit_destructor_child, NULL, &child);
+	unit_expect_success(&child);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_signal_in_unregistration),
+	        cmocka_unit_test(test_unregistered_under_first_reader),
 	        cmocka_unit_test(test_signals_at_thread_exit),
+	        cmocka_unit_test(test_fault_after_exit_destructor),
 	        cmocka_unit_test(test_first_reader_in_handler),
 	        cmocka_unit_test(test_read_ongoing_in_handler),
 	        cmocka_unit_test(test_readers_in_signal_handlers),
