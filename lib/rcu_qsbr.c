@@ -358,16 +358,26 @@ int tps_qsbr_register_thread(void)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 
+	int err;
+
 	if (t->registered)
 		return -EEXIST;
 	pthread_once(&qsbr_exit_key_once, make_exit_key);
+	/*
+	 * The exit handler first: pthread_setspecific() allocates for keys past
+	 * the first 32 and may fail. A thread that exited linked without it
+	 * would leave its dead record in the registry. (The handler does
+	 * nothing while registered is 0.)
+	 */
+	err = pthread_setspecific(qsbr_exit_key, t);
+	if (err)
+		return -err;
 	atomic_store_explicit(&t->ctr, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->wake, 0, memory_order_relaxed);
 	pthread_mutex_lock(&qsbr_registry_lock);
 	link_record(t);
 	t->registered = 1;
 	pthread_mutex_unlock(&qsbr_registry_lock);
-	pthread_setspecific(qsbr_exit_key, t);
 	tps_qsbr_thread_online();
 	return 0;
 }

@@ -261,8 +261,8 @@ static inline void tps_qsbr_thread_online(void)
  * not async-signal-safe. A thread that exits registered is unregistered
  * (debug builds abort when it exits inside a reader: "exit-in-reader").
  *
- * Return: 0, or -EEXIST when the thread is already registered (nothing is
- * changed).
+ * Return: 0, -EEXIST when the thread is already registered, or -ENOMEM when
+ * its exit handler cannot be installed (nothing is changed in either case).
  */
 TPS_EXPORT int tps_qsbr_register_thread(void);
 
