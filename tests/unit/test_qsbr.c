@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <tpsync/flavor.h>
@@ -486,6 +487,95 @@ static void test_fork(void **state)
 	unit_puppet_stop(&reader);
 }
 
+/* A callback is pending, its grace period held by a silent reader, at the fork. */
+static void child_runs_pending(void *arg)
+{
+	int before = *(int *)arg;
+
+	child_check(tps_rcu_is_watching());
+	/* The pending callback runs in the child too (online caller: offline meanwhile). */
+	tps_qsbr_barrier();
+	child_check(atomic_load(&cb_runs) == before + 1);
+	child_check(tps_rcu_is_watching());
+	child_check(everything_works());
+	child_check(tps_qsbr_unregister_thread() == 0);
+}
+
+static void test_fork_with_callback_pending(void **state)
+{
+	static struct tps_rcu_head head;
+	struct unit_puppet reader;
+	struct unit_child child;
+	int before;
+
+	(void)state;
+	skip_under_tsan();
+	start_online(&reader);
+	before = atomic_load(&cb_runs);
+	assert_int_equal(tps_call_qsbr(&head, count_cb), 0);
+	/* Let the worker start its grace period, which waits for the reader. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(atomic_load(&cb_runs), before);
+	assert_int_equal(tps_qsbr_register_thread(), 0);
+	unit_run_child(child_runs_pending, &before, &child);
+	unit_expect_success(&child);
+	assert_int_equal(tps_qsbr_unregister_thread(), 0);
+	assert_int_equal(atomic_load(&cb_runs), before);
+	unit_puppet_run(&reader, qs_step);
+	tps_qsbr_barrier();
+	assert_int_equal(atomic_load(&cb_runs), before + 1);
+	unit_puppet_run(&reader, unregister_step);
+	unit_puppet_stop(&reader);
+}
+
+/* fork() from inside a QSBR callback: the child carries on from there. */
+static struct unit_child callback_child;
+static atomic_bool fork_cb_done;
+
+static void child_in_callback(void *arg)
+{
+	static struct tps_rcu_head head;
+	sigset_t alrm;
+	int before = atomic_load(&cb_runs);
+	int i;
+
+	(void)arg;
+	/* The worker blocks every signal: let the watchdog through. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+	tps_synchronize_qsbr();
+	child_check(tps_call_qsbr(&head, count_cb) == 0);
+	/* No barrier from a callback: wait for the new worker to run it. */
+	for (i = 0; i < 5000 && atomic_load(&cb_runs) == before; i++)
+		unit_sleep_ms(1);
+	child_check(atomic_load(&cb_runs) == before + 1);
+	child_check(tps_qsbr_register_thread() == 0);
+	tps_synchronize_qsbr();
+	child_check(tps_qsbr_unregister_thread() == 0);
+}
+
+static void forking_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	unit_run_child(child_in_callback, NULL, &callback_child);
+	atomic_store(&fork_cb_done, true);
+}
+
+static void test_fork_in_callback(void **state)
+{
+	static struct tps_rcu_head head;
+
+	(void)state;
+	skip_under_tsan();
+	atomic_store(&fork_cb_done, false);
+	assert_int_equal(tps_call_qsbr(&head, forking_cb), 0);
+	tps_qsbr_barrier();
+	assert_true(atomic_load(&fork_cb_done));
+	unit_expect_success(&callback_child);
+	assert_true(everything_works());
+}
+
 /* ---- Rules: debug builds abort, release builds carry on. ---- */
 
 static void check_still_usable(void)
@@ -674,6 +764,8 @@ int main(void)
 	        cmocka_unit_test(test_call_and_barrier),
 	        cmocka_unit_test(test_many_grace_periods),
 	        cmocka_unit_test(test_fork),
+	        cmocka_unit_test(test_fork_with_callback_pending),
+	        cmocka_unit_test(test_fork_in_callback),
 	        cmocka_unit_test(test_rules),
 	        cmocka_unit_test(test_rules_every_build),
 	};
