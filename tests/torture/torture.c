@@ -41,10 +41,14 @@
 
 #include "torture.h"
 
-/* "tps_obj\0": the magic word of a live test object. */
-#define TORTURE_MAGIC 0x006a626f5f737074UL
+/*
+ * "tps_obj\0": the magic word of a live test object ("tps_" where unsigned
+ * long has 32 bits: the cast keeps the low bytes, so that the word stored
+ * and the word compared are the same).
+ */
+#define TORTURE_MAGIC ((unsigned long)0x006a626f5f737074ULL)
 /* The kernel's POISON_FREE byte (0x6b) in every byte of a poisoned word. */
-#define TORTURE_POISON 0x6b6b6b6b6b6b6b6bUL
+#define TORTURE_POISON ((unsigned long)0x6b6b6b6b6b6b6b6bULL)
 /* Payload words a reader checks against the object's sequence number. */
 #define TORTURE_DATA_WORDS 4
 /*
