@@ -307,7 +307,8 @@ TPS_EXPORT int tps_call_qsbr(struct tps_rcu_head *head, tps_rcu_callback_t func)
  * tps_qsbr_barrier() - wait until every callback queued by tps_call_qsbr()
  * before this call has run.
  *
- * Callable online (the caller is offline while it waits) or offline. Blocks.
+ * Callable online (the caller is offline while it waits) or offline. Blocks;
+ * not a cancellation point (a cancel request waits for the next one).
  * Aborts (every build) inside a QSBR callback, where it would wait for
  * itself ("barrier-in-callback"), and inside a reader in debug builds
  * ("barrier-in-reader").

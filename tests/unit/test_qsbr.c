@@ -371,6 +371,62 @@ static void test_call_and_barrier(void **state)
 	unit_puppet_stop(&reader);
 }
 
+/*
+ * A thread cancelled while it waits in tps_qsbr_barrier() (online, so offline
+ * meanwhile): the callbacks keep running for everybody else.
+ */
+static atomic_bool cancel_waiting;
+
+static void *barrier_then_cancelled(void *arg)
+{
+	(void)arg;
+	tps_qsbr_register_thread();
+	atomic_store(&cancel_waiting, true);
+	tps_qsbr_barrier();
+	return NULL;
+}
+
+static atomic_bool late_barrier_done;
+
+static void *late_barrier(void *arg)
+{
+	(void)arg;
+	tps_qsbr_barrier();
+	atomic_store(&late_barrier_done, true);
+	return NULL;
+}
+
+static void test_barrier_cancelled(void **state)
+{
+	static struct tps_rcu_head head;
+	struct unit_puppet reader;
+	pthread_t t;
+	int before = atomic_load(&cb_runs), i;
+
+	(void)state;
+	start_online(&reader);
+	assert_int_equal(tps_call_qsbr(&head, count_cb), 0);
+	atomic_store(&cancel_waiting, false);
+	t = unit_thread_start(barrier_then_cancelled, NULL);
+	while (!atomic_load(&cancel_waiting))
+		unit_sleep_ms(1);
+	/* Let it reach the wait: the reader holds the callback's grace period. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(pthread_cancel(t), 0);
+	unit_puppet_run(&reader, qs_step);
+	unit_thread_join(t);
+	unit_puppet_run(&reader, unregister_step);
+	unit_puppet_stop(&reader);
+	/* The callback still runs, and a barrier still returns. */
+	atomic_store(&late_barrier_done, false);
+	t = unit_thread_start(late_barrier, NULL);
+	for (i = 0; i < 3000 && !atomic_load(&late_barrier_done); i++)
+		unit_sleep_ms(1);
+	assert_true(atomic_load(&late_barrier_done));
+	unit_thread_join(t);
+	assert_int_equal(atomic_load(&cb_runs), before + 1);
+}
+
 /* Many threads announcing quiescent states while grace periods run. */
 static atomic_bool stress_stop;
 
@@ -762,6 +818,7 @@ int main(void)
 	        cmocka_unit_test(test_caller_states),
 	        cmocka_unit_test(test_polled),
 	        cmocka_unit_test(test_call_and_barrier),
+	        cmocka_unit_test(test_barrier_cancelled),
 	        cmocka_unit_test(test_many_grace_periods),
 	        cmocka_unit_test(test_fork),
 	        cmocka_unit_test(test_fork_with_callback_pending),
