@@ -60,8 +60,11 @@ struct tps__qsbr_thread {
 	_Atomic int wake;
 	/* Reader nesting: kept by debug builds only (same layout in both). */
 	_Atomic unsigned int nesting;
-	/* Owning thread only. */
-	int registered;
+	/*
+	 * Written by the owning thread only; read by its signal handlers too
+	 * (tps_rcu_is_watching()), hence atomic (relaxed).
+	 */
+	_Atomic int registered;
 	/* QSBR registry links: protected by its mutex (lib/rcu_qsbr.c). */
 	struct tps__qsbr_thread *next;
 	struct tps__qsbr_thread *prev;
@@ -94,7 +97,8 @@ static inline void tps_qsbr_read_lock(void)
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 	unsigned int n = atomic_load_explicit(&t->nesting, memory_order_relaxed);
 
-	if (tps_unlikely(!t->registered || !atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	if (tps_unlikely(!atomic_load_explicit(&t->registered, memory_order_relaxed) ||
+	                 !atomic_load_explicit(&t->ctr, memory_order_relaxed)))
 		tps__rule_broken("qsbr-reader-offline",
 		                 "tps_qsbr_read_lock in a thread that is offline or not registered "
 		                 "with tps_qsbr_register_thread()");
@@ -150,7 +154,7 @@ static inline bool tps_qsbr_read_ongoing(void)
  */
 static inline bool tps_rcu_is_watching(void)
 {
-	return tps__qsbr_self.registered &&
+	return atomic_load_explicit(&tps__qsbr_self.registered, memory_order_relaxed) &&
 	       atomic_load_explicit(&tps__qsbr_self.ctr, memory_order_relaxed) != 0;
 }
 
@@ -234,7 +238,8 @@ static inline void tps_qsbr_thread_online(void)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 
-	if (tps_unlikely(!t->registered || atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	if (tps_unlikely(!atomic_load_explicit(&t->registered, memory_order_relaxed) ||
+	                 atomic_load_explicit(&t->ctr, memory_order_relaxed)))
 		return;
 	atomic_store_explicit(&t->ctr, atomic_load_explicit(&tps__qsbr_gp.ctr, TPS__MO_RS_RELAXED),
 	                      TPS__MO_RS_RELAXED);
