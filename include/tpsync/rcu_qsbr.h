@@ -70,6 +70,15 @@ struct tps__qsbr_thread {
 	struct tps__qsbr_thread *prev;
 };
 
+/*
+ * The counters are read by signal handlers and by other threads without a
+ * lock: 64-bit atomics must be lock-free (not libatomic's lock table, which
+ * the library's inline accesses would bypass). i586 and later, and every
+ * 64-bit target, qualify.
+ */
+_Static_assert(__atomic_always_lock_free(sizeof(unsigned long long), 0),
+               "tpsync QSBR needs lock-free 64-bit atomics (on x86-32, -march=i586 or later)");
+
 extern TPS_EXPORT struct tps__qsbr_gp tps__qsbr_gp;
 extern TPS_EXPORT __thread struct tps__qsbr_thread tps__qsbr_self
         __attribute__((tls_model("initial-exec")));
