@@ -427,6 +427,40 @@ static void test_barrier_cancelled(void **state)
 	assert_int_equal(atomic_load(&cb_runs), before + 1);
 }
 
+/* A callback may wait for a grace period (the worker is no QSBR thread). */
+static atomic_int sync_cb_runs;
+
+static void synchronizing_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	tps_synchronize_qsbr();
+	tps_cond_synchronize_qsbr(tps_get_state_synchronize_qsbr());
+	atomic_fetch_add(&sync_cb_runs, 1);
+}
+
+static void test_synchronize_in_callback(void **state)
+{
+	static struct tps_rcu_head heads[2];
+	struct unit_puppet reader;
+
+	(void)state;
+	atomic_store(&sync_cb_runs, 0);
+	start_online(&reader);
+	assert_int_equal(tps_call_qsbr(&heads[0], synchronizing_cb), 0);
+	assert_int_equal(tps_call_qsbr(&heads[1], synchronizing_cb), 0);
+	/* The reader holds every grace period until it goes offline. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(atomic_load(&sync_cb_runs), 0);
+	unit_puppet_run(&reader, offline_step);
+	assert_int_equal(tps_qsbr_register_thread(), 0);
+	tps_qsbr_barrier();
+	assert_true(tps_rcu_is_watching());
+	assert_int_equal(tps_qsbr_unregister_thread(), 0);
+	assert_int_equal(atomic_load(&sync_cb_runs), 2);
+	unit_puppet_run(&reader, unregister_step);
+	unit_puppet_stop(&reader);
+}
+
 /* Many threads announcing quiescent states while grace periods run. */
 static atomic_bool stress_stop;
 
@@ -819,6 +853,7 @@ int main(void)
 	        cmocka_unit_test(test_polled),
 	        cmocka_unit_test(test_call_and_barrier),
 	        cmocka_unit_test(test_barrier_cancelled),
+	        cmocka_unit_test(test_synchronize_in_callback),
 	        cmocka_unit_test(test_many_grace_periods),
 	        cmocka_unit_test(test_fork),
 	        cmocka_unit_test(test_fork_with_callback_pending),
