@@ -235,13 +235,21 @@ void tps__cb_worker_destroy(struct tps__cb_worker *w)
 void tps__cb_fork_prepare(void)
 {
 	struct tps__cb_worker *w;
+	int cancel_state;
 
+	/*
+	 * fork() is no cancellation point, but pthread_cond_wait() is: a
+	 * pending cancel request must not unwind the forking thread from here,
+	 * holding these locks (and the C library's fork locks).
+	 */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	pthread_mutex_lock(&workers_mutex);
 	for (w = workers; w; w = w->next_worker) {
 		pthread_mutex_lock(&w->lock);
 		while (w->state == TPS__CB_INVOKING && !tps__cb_in_worker(w))
 			pthread_cond_wait(&w->done, &w->lock);
 	}
+	pthread_setcancelstate(cancel_state, NULL);
 }
 
 void tps__cb_fork_parent(void)

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <tpsync/flavor.h>
 #include <tpsync/rcu_qsbr.h>
@@ -666,6 +668,76 @@ static void test_fork_in_callback(void **state)
 	assert_true(everything_works());
 }
 
+/*
+ * A thread with a cancel request pending forks while the worker runs a
+ * callback (fork() is no cancellation point, but the library's fork
+ * preparation waits for the callback to finish).
+ */
+static atomic_bool slow_started, slow_release;
+static atomic_int forker_child_pid;
+
+static void slow_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_store(&slow_started, true);
+	while (!atomic_load(&slow_release))
+		unit_sleep_ms(1);
+}
+
+static void *forker_cancel_pending(void *arg)
+{
+	pid_t pid;
+
+	(void)arg;
+	pthread_cancel(pthread_self());
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	/* No cancellation point from here on: the thread returns. */
+	atomic_store(&forker_child_pid, (int)pid);
+	return NULL;
+}
+
+static void fork_with_cancel_pending(void *arg)
+{
+	static struct tps_rcu_head head;
+	pthread_t t;
+	void *ret = NULL;
+	int status;
+
+	(void)arg;
+	/* A hang counts as a failure sooner than the default watchdog. */
+	alarm(10);
+	atomic_store(&slow_started, false);
+	atomic_store(&slow_release, false);
+	child_check(tps_call_qsbr(&head, slow_cb) == 0);
+	while (!atomic_load(&slow_started))
+		unit_sleep_ms(1);
+	child_check(pthread_create(&t, NULL, forker_cancel_pending, NULL) == 0);
+	/* Let it reach the fork preparation, which waits for the callback. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	atomic_store(&slow_release, true);
+	child_check(pthread_join(t, &ret) == 0);
+	child_check(ret != PTHREAD_CANCELED);
+	child_check(atomic_load(&forker_child_pid) > 0);
+	child_check(waitpid(atomic_load(&forker_child_pid), &status, 0) > 0);
+	/* Callbacks, barriers and fork still work. */
+	child_check(everything_works());
+	if (fork() == 0)
+		_exit(0);
+	child_check(wait(&status) > 0);
+}
+
+static void test_fork_with_cancel_pending(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	skip_under_tsan();
+	unit_run_child(fork_with_cancel_pending, NULL, &child);
+	unit_expect_success(&child);
+}
+
 /* ---- Rules: debug builds abort, release builds carry on. ---- */
 
 static void check_still_usable(void)
@@ -858,6 +930,7 @@ int main(void)
 	        cmocka_unit_test(test_fork),
 	        cmocka_unit_test(test_fork_with_callback_pending),
 	        cmocka_unit_test(test_fork_in_callback),
+	        cmocka_unit_test(test_fork_with_cancel_pending),
 	        cmocka_unit_test(test_rules),
 	        cmocka_unit_test(test_rules_every_build),
 	};
