@@ -545,6 +545,22 @@ static void child_works(void *arg)
 	child_check(tps_qsbr_unregister_thread() == 0);
 }
 
+/* The forking thread is registered and offline. */
+static void child_offline(void *arg)
+{
+	(void)arg;
+	child_check(!tps_rcu_is_watching());
+	child_check(tps_qsbr_register_thread() == -EEXIST);
+	child_check(everything_works());
+	child_check(!tps_rcu_is_watching());
+	tps_qsbr_thread_online();
+	child_check(tps_rcu_is_watching());
+	child_check(everything_works());
+	tps_qsbr_quiescent_state();
+	child_check(tps_qsbr_unregister_thread() == 0);
+	child_check(everything_works());
+}
+
 /* Another thread is online and silent; a grace period waits for it in the parent. */
 static void test_fork(void **state)
 {
@@ -567,6 +583,9 @@ static void test_fork(void **state)
 	assert_int_equal(tps_qsbr_register_thread(), 0);
 	forking_thread_online = 1;
 	unit_run_child(child_works, &forking_thread_online, &child);
+	unit_expect_success(&child);
+	tps_qsbr_thread_offline();
+	unit_run_child(child_offline, NULL, &child);
 	unit_expect_success(&child);
 	assert_int_equal(tps_qsbr_unregister_thread(), 0);
 
