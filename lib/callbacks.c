@@ -411,7 +411,14 @@ int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu
 void tps__cb_barrier(struct tps__cb_worker *w)
 {
 	unsigned long target;
+	int cancel_state;
 
+	/*
+	 * Not a cancellation point: pthread_cond_wait() is one, and a thread
+	 * cancelled there would exit holding w->lock, stopping the worker for
+	 * good. A cancel request waits for the caller's next cancellation point.
+	 */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	ensure_listed(w);
 	pthread_mutex_lock(&w->lock);
 	target = atomic_load_explicit(&w->queued, memory_order_relaxed);
@@ -430,6 +437,7 @@ void tps__cb_barrier(struct tps__cb_worker *w)
 		pthread_cond_wait(&w->done, &w->lock);
 	w->barrier_waiters--;
 	pthread_mutex_unlock(&w->lock);
+	pthread_setcancelstate(cancel_state, NULL);
 }
 
 bool tps__cb_in_worker(const struct tps__cb_worker *w)
@@ -507,6 +515,7 @@ void tps__cb_fork_prepare(void)
 {
 	struct tps__cb_worker *w;
 
+	/* No cancellation point here: mutexes only, held for a few stores. */
 	pthread_mutex_lock(&workers_mutex);
 	for (w = workers; w; w = w->next_worker)
 		pthread_mutex_lock(&w->lock);

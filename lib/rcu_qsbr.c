@@ -332,7 +332,7 @@ static void unregister_record(struct tps__qsbr_thread *t)
 	tps_qsbr_thread_offline();
 	pthread_mutex_lock(&qsbr_registry_lock);
 	unlink_record(t);
-	t->registered = 0;
+	atomic_store_explicit(&t->registered, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&qsbr_registry_lock);
 }
 
@@ -344,7 +344,7 @@ static void qsbr_thread_exit(void *arg)
 	TPS_DEBUG_RULE(atomic_load_explicit(&t->nesting, memory_order_relaxed), "exit-in-reader",
 	               "thread exits inside a QSBR read-side critical section");
 	atomic_store_explicit(&t->nesting, 0, memory_order_relaxed);
-	if (t->registered)
+	if (atomic_load_explicit(&t->registered, memory_order_relaxed))
 		unregister_record(t);
 }
 
@@ -357,17 +357,26 @@ static void make_exit_key(void)
 int tps_qsbr_register_thread(void)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
+	int err;
 
-	if (t->registered)
+	if (atomic_load_explicit(&t->registered, memory_order_relaxed))
 		return -EEXIST;
 	pthread_once(&qsbr_exit_key_once, make_exit_key);
+	/*
+	 * The exit handler first: pthread_setspecific() allocates for keys past
+	 * the first 32 and may fail. A thread that exited linked without it
+	 * would leave its dead record in the registry. (The handler does
+	 * nothing while registered is 0.)
+	 */
+	err = pthread_setspecific(qsbr_exit_key, t);
+	if (err)
+		return -err;
 	atomic_store_explicit(&t->ctr, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->wake, 0, memory_order_relaxed);
 	pthread_mutex_lock(&qsbr_registry_lock);
 	link_record(t);
-	t->registered = 1;
+	atomic_store_explicit(&t->registered, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&qsbr_registry_lock);
-	pthread_setspecific(qsbr_exit_key, t);
 	tps_qsbr_thread_online();
 	return 0;
 }
@@ -376,7 +385,7 @@ int tps_qsbr_unregister_thread(void)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 
-	if (!t->registered)
+	if (!atomic_load_explicit(&t->registered, memory_order_relaxed))
 		return -ENOENT;
 	if (tps_qsbr_read_ongoing())
 		return -EBUSY;
@@ -396,7 +405,7 @@ void tps__qsbr_fork_child(void)
 
 	pthread_mutex_init(&qsbr_registry_lock, NULL);
 	qsbr_registry = NULL;
-	if (self->registered)
+	if (atomic_load_explicit(&self->registered, memory_order_relaxed))
 		link_record(self);
 	atomic_store_explicit(&self->wake, 0, memory_order_relaxed);
 	tps__gpseq_fork_child(&qsbr_gpseq);

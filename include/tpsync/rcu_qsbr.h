@@ -60,12 +60,24 @@ struct tps__qsbr_thread {
 	_Atomic int wake;
 	/* Reader nesting: kept by debug builds only (same layout in both). */
 	_Atomic unsigned int nesting;
-	/* Owning thread only. */
-	int registered;
+	/*
+	 * Written by the owning thread only; read by its signal handlers too
+	 * (tps_rcu_is_watching()), hence atomic (relaxed).
+	 */
+	_Atomic int registered;
 	/* QSBR registry links: protected by its mutex (lib/rcu_qsbr.c). */
 	struct tps__qsbr_thread *next;
 	struct tps__qsbr_thread *prev;
 };
+
+/*
+ * The counters are read by signal handlers and by other threads without a
+ * lock: 64-bit atomics must be lock-free (not libatomic's lock table, which
+ * the library's inline accesses would bypass). i586 and later, and every
+ * 64-bit target, qualify.
+ */
+_Static_assert(__atomic_always_lock_free(sizeof(unsigned long long), 0),
+               "tpsync QSBR needs lock-free 64-bit atomics (on x86-32, -march=i586 or later)");
 
 extern TPS_EXPORT struct tps__qsbr_gp tps__qsbr_gp;
 extern TPS_EXPORT __thread struct tps__qsbr_thread tps__qsbr_self
@@ -94,7 +106,8 @@ static inline void tps_qsbr_read_lock(void)
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 	unsigned int n = atomic_load_explicit(&t->nesting, memory_order_relaxed);
 
-	if (tps_unlikely(!t->registered || !atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	if (tps_unlikely(!atomic_load_explicit(&t->registered, memory_order_relaxed) ||
+	                 !atomic_load_explicit(&t->ctr, memory_order_relaxed)))
 		tps__rule_broken("qsbr-reader-offline",
 		                 "tps_qsbr_read_lock in a thread that is offline or not registered "
 		                 "with tps_qsbr_register_thread()");
@@ -150,7 +163,7 @@ static inline bool tps_qsbr_read_ongoing(void)
  */
 static inline bool tps_rcu_is_watching(void)
 {
-	return tps__qsbr_self.registered &&
+	return atomic_load_explicit(&tps__qsbr_self.registered, memory_order_relaxed) &&
 	       atomic_load_explicit(&tps__qsbr_self.ctr, memory_order_relaxed) != 0;
 }
 
@@ -234,7 +247,8 @@ static inline void tps_qsbr_thread_online(void)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 
-	if (tps_unlikely(!t->registered || atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	if (tps_unlikely(!atomic_load_explicit(&t->registered, memory_order_relaxed) ||
+	                 atomic_load_explicit(&t->ctr, memory_order_relaxed)))
 		return;
 	atomic_store_explicit(&t->ctr, atomic_load_explicit(&tps__qsbr_gp.ctr, TPS__MO_RS_RELAXED),
 	                      TPS__MO_RS_RELAXED);
@@ -261,8 +275,8 @@ static inline void tps_qsbr_thread_online(void)
  * not async-signal-safe. A thread that exits registered is unregistered
  * (debug builds abort when it exits inside a reader: "exit-in-reader").
  *
- * Return: 0, or -EEXIST when the thread is already registered (nothing is
- * changed).
+ * Return: 0, -EEXIST when the thread is already registered, or -ENOMEM when
+ * its exit handler cannot be installed (nothing is changed in either case).
  */
 TPS_EXPORT int tps_qsbr_register_thread(void);
 
@@ -307,7 +321,8 @@ TPS_EXPORT int tps_call_qsbr(struct tps_rcu_head *head, tps_rcu_callback_t func)
  * tps_qsbr_barrier() - wait until every callback queued by tps_call_qsbr()
  * before this call has run.
  *
- * Callable online (the caller is offline while it waits) or offline. Blocks.
+ * Callable online (the caller is offline while it waits) or offline. Blocks;
+ * not a cancellation point (a cancel request waits for the next one).
  * Aborts (every build) inside a QSBR callback, where it would wait for
  * itself ("barrier-in-callback"), and inside a reader in debug builds
  * ("barrier-in-reader").

@@ -10,7 +10,10 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <tpsync/flavor.h>
 #include <tpsync/rcu_qsbr.h>
@@ -370,6 +373,96 @@ static void test_call_and_barrier(void **state)
 	unit_puppet_stop(&reader);
 }
 
+/*
+ * A thread cancelled while it waits in tps_qsbr_barrier() (online, so offline
+ * meanwhile): the callbacks keep running for everybody else.
+ */
+static atomic_bool cancel_waiting;
+
+static void *barrier_then_cancelled(void *arg)
+{
+	(void)arg;
+	tps_qsbr_register_thread();
+	atomic_store(&cancel_waiting, true);
+	tps_qsbr_barrier();
+	return NULL;
+}
+
+static atomic_bool late_barrier_done;
+
+static void *late_barrier(void *arg)
+{
+	(void)arg;
+	tps_qsbr_barrier();
+	atomic_store(&late_barrier_done, true);
+	return NULL;
+}
+
+static void test_barrier_cancelled(void **state)
+{
+	static struct tps_rcu_head head;
+	struct unit_puppet reader;
+	pthread_t t;
+	int before = atomic_load(&cb_runs), i;
+
+	(void)state;
+	start_online(&reader);
+	assert_int_equal(tps_call_qsbr(&head, count_cb), 0);
+	atomic_store(&cancel_waiting, false);
+	t = unit_thread_start(barrier_then_cancelled, NULL);
+	while (!atomic_load(&cancel_waiting))
+		unit_sleep_ms(1);
+	/* Let it reach the wait: the reader holds the callback's grace period. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(pthread_cancel(t), 0);
+	unit_puppet_run(&reader, qs_step);
+	unit_thread_join(t);
+	unit_puppet_run(&reader, unregister_step);
+	unit_puppet_stop(&reader);
+	/* The callback still runs, and a barrier still returns. */
+	atomic_store(&late_barrier_done, false);
+	t = unit_thread_start(late_barrier, NULL);
+	for (i = 0; i < 3000 && !atomic_load(&late_barrier_done); i++)
+		unit_sleep_ms(1);
+	assert_true(atomic_load(&late_barrier_done));
+	unit_thread_join(t);
+	assert_int_equal(atomic_load(&cb_runs), before + 1);
+}
+
+/* A callback may wait for a grace period (the worker is no QSBR thread). */
+static atomic_int sync_cb_runs;
+
+static void synchronizing_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	tps_synchronize_qsbr();
+	tps_cond_synchronize_qsbr(tps_get_state_synchronize_qsbr());
+	atomic_fetch_add(&sync_cb_runs, 1);
+}
+
+static void test_synchronize_in_callback(void **state)
+{
+	static struct tps_rcu_head heads[2];
+	struct unit_puppet reader;
+
+	(void)state;
+	atomic_store(&sync_cb_runs, 0);
+	start_online(&reader);
+	assert_int_equal(tps_call_qsbr(&heads[0], synchronizing_cb), 0);
+	assert_int_equal(tps_call_qsbr(&heads[1], synchronizing_cb), 0);
+	/* The reader holds every grace period until it goes offline. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(atomic_load(&sync_cb_runs), 0);
+	unit_puppet_run(&reader, offline_step);
+	assert_int_equal(tps_qsbr_register_thread(), 0);
+	tps_qsbr_barrier();
+	assert_true(tps_rcu_is_watching());
+	assert_int_equal(tps_qsbr_unregister_thread(), 0);
+	assert_int_equal(atomic_load(&sync_cb_runs), 2);
+	unit_puppet_run(&reader, unregister_step);
+	unit_puppet_stop(&reader);
+}
+
 /* Many threads announcing quiescent states while grace periods run. */
 static atomic_bool stress_stop;
 
@@ -452,6 +545,22 @@ static void child_works(void *arg)
 	child_check(tps_qsbr_unregister_thread() == 0);
 }
 
+/* The forking thread is registered and offline. */
+static void child_offline(void *arg)
+{
+	(void)arg;
+	child_check(!tps_rcu_is_watching());
+	child_check(tps_qsbr_register_thread() == -EEXIST);
+	child_check(everything_works());
+	child_check(!tps_rcu_is_watching());
+	tps_qsbr_thread_online();
+	child_check(tps_rcu_is_watching());
+	child_check(everything_works());
+	tps_qsbr_quiescent_state();
+	child_check(tps_qsbr_unregister_thread() == 0);
+	child_check(everything_works());
+}
+
 /* Another thread is online and silent; a grace period waits for it in the parent. */
 static void test_fork(void **state)
 {
@@ -475,6 +584,9 @@ static void test_fork(void **state)
 	forking_thread_online = 1;
 	unit_run_child(child_works, &forking_thread_online, &child);
 	unit_expect_success(&child);
+	tps_qsbr_thread_offline();
+	unit_run_child(child_offline, NULL, &child);
+	unit_expect_success(&child);
 	assert_int_equal(tps_qsbr_unregister_thread(), 0);
 
 	assert_false(unit_puppet_done(&updater));
@@ -484,6 +596,165 @@ static void test_fork(void **state)
 	assert_true(everything_works());
 	unit_puppet_stop(&updater);
 	unit_puppet_stop(&reader);
+}
+
+/* A callback is pending, its grace period held by a silent reader, at the fork. */
+static void child_runs_pending(void *arg)
+{
+	int before = *(int *)arg;
+
+	child_check(tps_rcu_is_watching());
+	/* The pending callback runs in the child too (online caller: offline meanwhile). */
+	tps_qsbr_barrier();
+	child_check(atomic_load(&cb_runs) == before + 1);
+	child_check(tps_rcu_is_watching());
+	child_check(everything_works());
+	child_check(tps_qsbr_unregister_thread() == 0);
+}
+
+static void test_fork_with_callback_pending(void **state)
+{
+	static struct tps_rcu_head head;
+	struct unit_puppet reader;
+	struct unit_child child;
+	int before;
+
+	(void)state;
+	skip_under_tsan();
+	start_online(&reader);
+	before = atomic_load(&cb_runs);
+	assert_int_equal(tps_call_qsbr(&head, count_cb), 0);
+	/* Let the worker start its grace period, which waits for the reader. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_int_equal(atomic_load(&cb_runs), before);
+	assert_int_equal(tps_qsbr_register_thread(), 0);
+	unit_run_child(child_runs_pending, &before, &child);
+	unit_expect_success(&child);
+	assert_int_equal(tps_qsbr_unregister_thread(), 0);
+	assert_int_equal(atomic_load(&cb_runs), before);
+	unit_puppet_run(&reader, qs_step);
+	tps_qsbr_barrier();
+	assert_int_equal(atomic_load(&cb_runs), before + 1);
+	unit_puppet_run(&reader, unregister_step);
+	unit_puppet_stop(&reader);
+}
+
+/* fork() from inside a QSBR callback: the child carries on from there. */
+static struct unit_child callback_child;
+static atomic_bool fork_cb_done;
+
+static void child_in_callback(void *arg)
+{
+	static struct tps_rcu_head head;
+	sigset_t alrm;
+	int before = atomic_load(&cb_runs);
+	int i;
+
+	(void)arg;
+	/* The worker blocks every signal: let the watchdog through. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+	tps_synchronize_qsbr();
+	child_check(tps_call_qsbr(&head, count_cb) == 0);
+	/* No barrier from a callback: wait for the new worker to run it. */
+	for (i = 0; i < 5000 && atomic_load(&cb_runs) == before; i++)
+		unit_sleep_ms(1);
+	child_check(atomic_load(&cb_runs) == before + 1);
+	child_check(tps_qsbr_register_thread() == 0);
+	tps_synchronize_qsbr();
+	child_check(tps_qsbr_unregister_thread() == 0);
+}
+
+static void forking_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	unit_run_child(child_in_callback, NULL, &callback_child);
+	atomic_store(&fork_cb_done, true);
+}
+
+static void test_fork_in_callback(void **state)
+{
+	static struct tps_rcu_head head;
+
+	(void)state;
+	skip_under_tsan();
+	atomic_store(&fork_cb_done, false);
+	assert_int_equal(tps_call_qsbr(&head, forking_cb), 0);
+	tps_qsbr_barrier();
+	assert_true(atomic_load(&fork_cb_done));
+	unit_expect_success(&callback_child);
+	assert_true(everything_works());
+}
+
+/*
+ * A thread with a cancel request pending forks while the worker runs a
+ * callback (fork() is no cancellation point, but the library's fork
+ * preparation waits for the callback to finish).
+ */
+static atomic_bool slow_started, slow_release;
+static atomic_int forker_child_pid;
+
+static void slow_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_store(&slow_started, true);
+	while (!atomic_load(&slow_release))
+		unit_sleep_ms(1);
+}
+
+static void *forker_cancel_pending(void *arg)
+{
+	pid_t pid;
+
+	(void)arg;
+	pthread_cancel(pthread_self());
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	/* No cancellation point from here on: the thread returns. */
+	atomic_store(&forker_child_pid, (int)pid);
+	return NULL;
+}
+
+static void fork_with_cancel_pending(void *arg)
+{
+	static struct tps_rcu_head head;
+	pthread_t t;
+	void *ret = NULL;
+	int status;
+
+	(void)arg;
+	/* A hang counts as a failure sooner than the default watchdog. */
+	alarm(10);
+	atomic_store(&slow_started, false);
+	atomic_store(&slow_release, false);
+	child_check(tps_call_qsbr(&head, slow_cb) == 0);
+	while (!atomic_load(&slow_started))
+		unit_sleep_ms(1);
+	child_check(pthread_create(&t, NULL, forker_cancel_pending, NULL) == 0);
+	/* Let it reach the fork preparation, which waits for the callback. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	atomic_store(&slow_release, true);
+	child_check(pthread_join(t, &ret) == 0);
+	child_check(ret != PTHREAD_CANCELED);
+	child_check(atomic_load(&forker_child_pid) > 0);
+	child_check(waitpid(atomic_load(&forker_child_pid), &status, 0) > 0);
+	/* Callbacks, barriers and fork still work. */
+	child_check(everything_works());
+	if (fork() == 0)
+		_exit(0);
+	child_check(wait(&status) > 0);
+}
+
+static void test_fork_with_cancel_pending(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	skip_under_tsan();
+	unit_run_child(fork_with_cancel_pending, NULL, &child);
+	unit_expect_success(&child);
 }
 
 /* ---- Rules: debug builds abort, release builds carry on. ---- */
@@ -672,8 +943,13 @@ int main(void)
 	        cmocka_unit_test(test_caller_states),
 	        cmocka_unit_test(test_polled),
 	        cmocka_unit_test(test_call_and_barrier),
+	        cmocka_unit_test(test_barrier_cancelled),
+	        cmocka_unit_test(test_synchronize_in_callback),
 	        cmocka_unit_test(test_many_grace_periods),
 	        cmocka_unit_test(test_fork),
+	        cmocka_unit_test(test_fork_with_callback_pending),
+	        cmocka_unit_test(test_fork_in_callback),
+	        cmocka_unit_test(test_fork_with_cancel_pending),
 	        cmocka_unit_test(test_rules),
 	        cmocka_unit_test(test_rules_every_build),
 	};
