@@ -235,7 +235,10 @@ TPS_EXPORT int tps_tracepoint_probe_count_by_name(const char *name, void (*func)
  * must not be used after fn returns from that event. fn runs with the
  * registry locked: it may look tracepoints up, walk them, and register and
  * unregister probes (by pointer or by name), but must not dlopen or dlclose,
- * nor register or unregister notifiers. May block; not inside a probe.
+ * nor register or unregister notifiers, nor call anything that takes the
+ * dynamic loader's lock (dlsym(), dladdr()): a thread in dlopen() or
+ * dlclose() holds that lock while it waits for the registry, so both would
+ * wait for each other. May block; not inside a probe.
  *
  * Return: 0; -EINVAL for a NULL fn; -EEXIST when (fn, data) is registered;
  * -ENOMEM.
@@ -288,7 +291,8 @@ TPS_EXPORT struct tps_tracepoint *tps_tracepoint_lookup(const char *name);
  * tps_tracepoint_for_each() - call cb for each registered tracepoint until
  * it returns non-zero, which is returned (0 when the walk completes;
  * -EINVAL for a NULL cb). cb runs with the registry locked: it may look up,
- * register and unregister probes; it must not dlopen/dlclose. May block.
+ * register and unregister probes; it must not dlopen/dlclose, nor call
+ * dlsym() or dladdr() (see tps_tracepoint_notifier_register()). May block.
  */
 TPS_EXPORT int tps_tracepoint_for_each(int (*cb)(struct tps_tracepoint *tp, void *arg), void *arg);
 /**
@@ -645,7 +649,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  * object's tracepoints, dlclose() waits for a grace period of each flavour
  * they ran under before it returns: afterwards no probe runs in the
  * object's tracepoints. So such a dlclose() must not be called from inside
- * a reader or a probe. At exit nothing is waited for.
+ * a reader or a probe; and since it waits holding the dynamic loader's
+ * lock, no reader or probe (a faultable one may block) that may be running
+ * meanwhile may wait for that lock: no dlopen(), dlclose(), dlsym() or
+ * dladdr() in a probe (nor glibc's first backtrace(), which loads
+ * libgcc_s). At exit nothing is waited for.
  */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
 /**
