@@ -316,10 +316,16 @@ TPS_EXPORT bool tps_tracepoint_is_faultable(const struct tps_tracepoint *tp);
 /* ---- Internal: used by the macros below. ---- */
 
 TPS_EXPORT extern struct tps_tracepoint_func tps__tracepoint_empty[1];
-/* Registers the tracepoints of one object's section (idempotent). */
-TPS_EXPORT void tps__tracepoint_section_add(struct tps_tracepoint *const *start,
-                                            struct tps_tracepoint *const *stop);
-TPS_EXPORT void tps__tracepoint_section_remove(struct tps_tracepoint *const *start);
+/*
+ * Registers the tracepoints of one object's section (idempotent), and
+ * removes them. Named apart from the entry points of the shorter struct
+ * tps_tracepoint (without proto and signature): an object built with that
+ * layout fails to load (an undefined symbol) rather than have the library
+ * read and write past its tracepoints.
+ */
+TPS_EXPORT void tps__tracepoint_section_register(struct tps_tracepoint *const *start,
+                                                 struct tps_tracepoint *const *stop);
+TPS_EXPORT void tps__tracepoint_section_unregister(struct tps_tracepoint *const *start);
 TPS_EXPORT TPS__COLD void tps__tracepoint_recursion_drop(void);
 /* For tests: the next n probe-array allocations fail. */
 TPS_EXPORT void tps__tracepoint_fail_allocs(unsigned int n);
@@ -633,11 +639,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	                &tps__tp_##tp;                                                             \
 	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
-		tps__tracepoint_section_add(__start_tps_tracepoints, __stop_tps_tracepoints);      \
+		tps__tracepoint_section_register(__start_tps_tracepoints, __stop_tps_tracepoints); \
 	}                                                                                          \
 	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
 	{                                                                                          \
-		tps__tracepoint_section_remove(__start_tps_tracepoints);                           \
+		tps__tracepoint_section_unregister(__start_tps_tracepoints);                       \
 	}                                                                                          \
 	struct tps__tp_semicolon_def_##tp
 

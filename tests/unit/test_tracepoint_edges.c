@@ -150,6 +150,28 @@ static void test_sdt_semaphore_of_linked_library(void **state)
 	assert_false(tps_trace_linked_ev_enabled());
 }
 
+/*
+ * An object built when struct tps_tracepoint was shorter (no proto, no
+ * signature) fails to load, instead of the library reading and writing
+ * past its tracepoint.
+ */
+static void test_short_layout_refused(void **state)
+{
+	void *h;
+
+	(void)state;
+	h = dlopen(TP_OLD_LAYOUT_PATH, RTLD_NOW);
+	if (h) {
+		const char **after = dlsym(h, "short_after");
+
+		assert_non_null(after);
+		assert_string_equal(after[1], "left alone");
+		dlclose(h);
+		fail_msg("an object with the short layout was loaded");
+	}
+	assert_non_null(strstr(dlerror(), "undefined symbol"));
+}
+
 /* ---- Calls into the dynamic loader against a concurrent dlopen/dlclose. ---- */
 
 static atomic_bool loader_started;
@@ -300,6 +322,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_global_load_keeps_instances_apart),
 	        cmocka_unit_test(test_sdt_semaphore_of_linked_library),
+	        cmocka_unit_test(test_short_layout_refused),
 	        cmocka_unit_test(test_callback_dl_iterate_phdr_during_dlopen),
 	        cmocka_unit_test(test_callback_dladdr_during_dlopen),
 	        cmocka_unit_test(test_faultable_probe_dladdr_during_dlclose),
