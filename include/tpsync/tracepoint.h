@@ -50,7 +50,17 @@
 #if TPS_TRACEPOINT_SDT && defined(__has_include)
 #if __has_include(<sys/sdt.h>)
 #include <sys/sdt.h>
+/*
+ * The probes are written with <sys/sdt.h>'s own macros for the note and the
+ * argument descriptions, not part of its documented interface: a version
+ * of the header without them gives call sites without SDT probes.
+ */
+#if defined(_SDT_ASM_TEMPLATE_1) && defined(_SDT_ASM_OPERANDS_1) && defined(_SDT_ASM_SUBSTR) &&    \
+        defined(_SDT_DEF_MACROS) && defined(_SDT_UNDEF_MACROS) && defined(_SDT_NARG) &&            \
+        defined(_SDT_ASM_BASE) && defined(_SDT_ASM_ADDR) && defined(_SDT_NOP) &&                   \
+        defined(_SDT_NOTE_NAME) && defined(_SDT_NOTE_TYPE) && defined(_SDT_ASM_AUTOGROUP)
 #define TPS__SDT 1
+#endif
 #endif
 #endif
 #ifndef TPS__SDT
