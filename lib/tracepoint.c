@@ -534,8 +534,8 @@ static void attach_named(struct tps_tracepoint *tp)
 	}
 }
 
-void tps__tracepoint_section_add(struct tps_tracepoint *const *start,
-                                 struct tps_tracepoint *const *stop)
+void tps__tracepoint_section_register(struct tps_tracepoint *const *start,
+                                      struct tps_tracepoint *const *stop)
 {
 	struct tps_tracepoint *const *p;
 	struct section *s;
@@ -598,7 +598,7 @@ static unsigned int detach_section(const struct section *s)
 	return need;
 }
 
-void tps__tracepoint_section_remove(struct tps_tracepoint *const *start)
+void tps__tracepoint_section_unregister(struct tps_tracepoint *const *start)
 {
 	struct tps_tracepoint *const *p;
 	struct section **pp, *s;

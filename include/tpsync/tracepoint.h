@@ -60,7 +60,17 @@
 #if TPS_TRACEPOINT_SDT && defined(__has_include)
 #if __has_include(<sys/sdt.h>)
 #include <sys/sdt.h>
+/*
+ * The probes are written with <sys/sdt.h>'s own macros for the note and the
+ * argument descriptions, not part of its documented interface: a version
+ * of the header without them gives call sites without SDT probes.
+ */
+#if defined(_SDT_ASM_TEMPLATE_1) && defined(_SDT_ASM_OPERANDS_1) && defined(_SDT_ASM_SUBSTR) &&    \
+        defined(_SDT_DEF_MACROS) && defined(_SDT_UNDEF_MACROS) && defined(_SDT_NARG) &&            \
+        defined(_SDT_ASM_BASE) && defined(_SDT_ASM_ADDR) && defined(_SDT_NOP) &&                   \
+        defined(_SDT_NOTE_NAME) && defined(_SDT_NOTE_TYPE) && defined(_SDT_ASM_AUTOGROUP)
 #define TPS__SDT 1
+#endif
 #endif
 #endif
 #ifndef TPS__SDT
@@ -247,7 +257,10 @@ TPS_EXPORT int tps_tracepoint_probe_count_by_name(const char *name, void (*func)
  * must not be used after fn returns from that event. fn runs with the
  * registry locked: it may look tracepoints up, walk them, and register and
  * unregister probes (by pointer or by name), but must not dlopen or dlclose,
- * nor register or unregister notifiers. May block; not inside a probe.
+ * nor register or unregister notifiers, nor call anything that takes the
+ * dynamic loader's lock (dlsym(), dladdr()): a thread in dlopen() or
+ * dlclose() holds that lock while it waits for the registry, so both would
+ * wait for each other. May block; not inside a probe.
  *
  * Return: 0; -EINVAL for a NULL fn; -EEXIST when (fn, data) is registered;
  * -ENOMEM.
@@ -300,7 +313,8 @@ TPS_EXPORT struct tps_tracepoint *tps_tracepoint_lookup(const char *name);
  * tps_tracepoint_for_each() - call cb for each registered tracepoint until
  * it returns non-zero, which is returned (0 when the walk completes;
  * -EINVAL for a NULL cb). cb runs with the registry locked: it may look up,
- * register and unregister probes; it must not dlopen/dlclose. May block.
+ * register and unregister probes; it must not dlopen/dlclose, nor call
+ * dlsym() or dladdr() (see tps_tracepoint_notifier_register()). May block.
  */
 TPS_EXPORT int tps_tracepoint_for_each(int (*cb)(struct tps_tracepoint *tp, void *arg), void *arg);
 /**
@@ -324,10 +338,16 @@ TPS_EXPORT bool tps_tracepoint_is_faultable(const struct tps_tracepoint *tp);
 /* ---- Internal: used by the macros below. ---- */
 
 TPS_EXPORT extern struct tps_tracepoint_func tps__tracepoint_empty[1];
-/* Registers the tracepoints of one object's section (idempotent). */
-TPS_EXPORT void tps__tracepoint_section_add(struct tps_tracepoint *const *start,
-                                            struct tps_tracepoint *const *stop);
-TPS_EXPORT void tps__tracepoint_section_remove(struct tps_tracepoint *const *start);
+/*
+ * Registers the tracepoints of one object's section (idempotent), and
+ * removes them. Named apart from the entry points of the shorter struct
+ * tps_tracepoint (without proto and signature): an object built with that
+ * layout fails to load (an undefined symbol) rather than have the library
+ * read and write past its tracepoints.
+ */
+TPS_EXPORT void tps__tracepoint_section_register(struct tps_tracepoint *const *start,
+                                                 struct tps_tracepoint *const *stop);
+TPS_EXPORT void tps__tracepoint_section_unregister(struct tps_tracepoint *const *start);
 TPS_EXPORT TPS__COLD void tps__tracepoint_recursion_drop(void);
 /* For tests: the next n probe-array allocations fail. */
 TPS_EXPORT void tps__tracepoint_fail_allocs(unsigned int n);
@@ -641,11 +661,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	                &tps__tp_##tp;                                                             \
 	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
-		tps__tracepoint_section_add(__start_tps_tracepoints, __stop_tps_tracepoints);      \
+		tps__tracepoint_section_register(__start_tps_tracepoints, __stop_tps_tracepoints); \
 	}                                                                                          \
 	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
 	{                                                                                          \
-		tps__tracepoint_section_remove(__start_tps_tracepoints);                           \
+		tps__tracepoint_section_unregister(__start_tps_tracepoints);                       \
 	}                                                                                          \
 	struct tps__tp_semicolon_def_##tp
 
@@ -657,7 +677,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  * object's tracepoints, dlclose() waits for a grace period of each flavour
  * they ran under before it returns: afterwards no probe runs in the
  * object's tracepoints. So such a dlclose() must not be called from inside
- * a reader or a probe. At exit nothing is waited for.
+ * a reader or a probe; and since it waits holding the dynamic loader's
+ * lock, no reader or probe (a faultable one may block) that may be running
+ * meanwhile may wait for that lock: no dlopen(), dlclose(), dlsym() or
+ * dladdr() in a probe (nor glibc's first backtrace(), which loads
+ * libgcc_s). At exit nothing is waited for.
  */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
 /**

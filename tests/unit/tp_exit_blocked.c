@@ -4,7 +4,8 @@
  * blocked for good inside it (a faultable probe may block): the
  * executable's tracepoints are removed by its destructors at exit, which
  * must not wait for that reader (no object is unmapped at exit). ctest's
- * timeout catches a hang.
+ * timeout catches a hang. Built twice: also linked with a library whose
+ * constructor registers the process's first probe (TP_EARLY).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +18,10 @@ TPS_TRACEPOINT_DECLARE_FAULTABLE(blocked_ev, TPS_PROTO(int a), TPS_ARGS(a));
 TPS_TRACEPOINT_DEFINE(blocked_ev);
 
 static atomic_bool inside;
+
+#ifdef TP_EARLY
+void tp_early_fire(int a);
+#endif
 
 static void blocking_probe(void *data, int a)
 {
@@ -38,6 +43,9 @@ int main(void)
 {
 	pthread_t t;
 
+#ifdef TP_EARLY
+	tp_early_fire(1);
+#endif
 	if (tps_register_trace_blocked_ev(blocking_probe, NULL) != 0)
 		return 1;
 	pthread_create(&t, NULL, fire, NULL);
