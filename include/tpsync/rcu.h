@@ -183,6 +183,17 @@ TPS_EXPORT void tps_rcu_barrier(void);
 TPS_EXPORT unsigned long tps_get_state_synchronize_rcu(void);
 
 /**
+ * tps_start_poll_synchronize_rcu() - as tps_get_state_synchronize_rcu(),
+ * and make sure the cookie's grace period will end without anyone waiting
+ * for it: the classic callback worker keeps running grace periods until it
+ * has. Poll it with tps_poll_state_synchronize_rcu(). Never blocks; callable
+ * inside a reader and from a callback.
+ *
+ * Return: the cookie.
+ */
+TPS_EXPORT unsigned long tps_start_poll_synchronize_rcu(void);
+
+/**
  * tps_poll_state_synchronize_rcu() - has a full grace period elapsed since
  * cookie was taken? Never blocks; acquire semantics when it returns true.
  */

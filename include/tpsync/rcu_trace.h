@@ -127,6 +127,17 @@ TPS_EXPORT void tps_rcu_barrier_tasks_trace(void);
  */
 TPS_EXPORT unsigned long tps_get_state_synchronize_rcu_tasks_trace(void);
 
+/**
+ * tps_start_poll_synchronize_rcu_tasks_trace() - as
+ * tps_get_state_synchronize_rcu_tasks_trace(), and make sure the cookie's
+ * grace period will end without anyone waiting for it (the tasks-trace
+ * callback worker runs grace periods until it has). Never blocks; callable
+ * inside a reader and from a callback.
+ *
+ * Return: the cookie, for tps_poll_state_synchronize_rcu_tasks_trace().
+ */
+TPS_EXPORT unsigned long tps_start_poll_synchronize_rcu_tasks_trace(void);
+
 /* Has a full tasks-trace grace period elapsed since cookie? Never blocks. */
 TPS_EXPORT bool tps_poll_state_synchronize_rcu_tasks_trace(unsigned long cookie);
 
