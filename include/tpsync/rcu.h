@@ -168,6 +168,25 @@ TPS_EXPORT void tps_synchronize_rcu(void);
 TPS_EXPORT int tps_call_rcu(struct tps_rcu_head *head, tps_rcu_callback_t func);
 
 /**
+ * tps_defer_rcu() - run fn(arg) after a classic grace period, for objects
+ * that embed no struct tps_rcu_head (liburcu's defer_rcu()).
+ *
+ * The call is carried by a small allocation through the classic callback
+ * worker. A thread may have at most 4,096 deferred calls in flight (both
+ * flavours together); past that, or when the allocation fails, the caller
+ * waits for a grace period and runs fn(arg) itself before returning, so a
+ * producer can never pin unbounded memory. May therefore block: not inside
+ * a classic reader (aborts there, as tps_synchronize_rcu() does), and not
+ * from a signal handler. tps_rcu_barrier() waits for deferred calls too.
+ *
+ * Return: 0, or -EINVAL when fn is NULL.
+ */
+TPS_EXPORT int tps_defer_rcu(void (*fn)(void *arg), void *arg);
+
+/* Test hook: deferred calls of the calling thread still in flight. */
+TPS_EXPORT long tps__defer_in_flight(void);
+
+/**
  * tps_rcu_barrier() - wait until every callback queued by tps_call_rcu()
  * before this call has run. Blocks. Aborts (every build) inside a classic
  * reader or inside a classic callback, where it would deadlock.
