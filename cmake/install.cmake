@@ -4,7 +4,11 @@ install(DIRECTORY include/tpsync DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
 install(FILES ${PROJECT_BINARY_DIR}/include/tpsync/config.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tpsync)
-install(TARGETS tpsync tpsync_static EXPORT tpsyncTargets
+set(_tps_install_targets tpsync tpsync_static)
+if(TARGET tpsync_urcu)
+  list(APPEND _tps_install_targets tpsync_urcu)
+endif()
+install(TARGETS ${_tps_install_targets} EXPORT tpsyncTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
@@ -24,3 +28,9 @@ install(FILES ${PROJECT_BINARY_DIR}/tpsyncConfig.cmake
 file(RELATIVE_PATH TPSYNC_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(cmake/tpsync.pc.in ${PROJECT_BINARY_DIR}/tpsync.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/tpsync.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The liburcu adapter's own .pc, when it is built.
+if(TARGET tpsync_urcu)
+  configure_file(cmake/tpsync-urcu.pc.in ${PROJECT_BINARY_DIR}/tpsync-urcu.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/tpsync-urcu.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
