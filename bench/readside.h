@@ -144,6 +144,8 @@ extern const struct readside_impl readside_empty;
 extern const struct readside_impl readside_tps_rcu;
 extern const struct readside_impl readside_tps_rcu_shared;
 extern const struct readside_impl readside_tps_trace;
+extern const struct readside_impl readside_tps_qsbr;
+extern const struct readside_impl readside_tps_qsbr_dance;
 extern const struct readside_impl readside_urcu_memb;
 extern const struct readside_impl readside_urcu_mb;
 extern const struct readside_impl readside_urcu_qsbr;

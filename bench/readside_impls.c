@@ -21,6 +21,8 @@ const struct readside_impl *const readside_impls[] = {
         &readside_srcu_floor,
 #endif
         &readside_tps_trace,
+        &readside_tps_qsbr,
+        &readside_tps_qsbr_dance,
 #if TPSBENCH_HAVE_URCU_MEMB
         &readside_urcu_memb,
 #endif

@@ -20,7 +20,7 @@
 /* The flavours of the grace-period and seed tables, in this order. */
 static const char *const gp_flavours[] = {"tps-rcu",       "tps-srcu",  "tps-srcu-static",
                                           "tps-srcu-fast", "tps-trace", "urcu-memb",
-                                          "urcu-qsbr",     "urcu-bp"};
+                                          "urcu-qsbr",     "urcu-bp",   "tps-qsbr"};
 static const char *const scenarios[] = {"none", "busy", "holder"};
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -474,6 +474,13 @@ static void section_seeds(struct report *rp)
 	seed_ratio(rp, "srcu / srcu-floor (SRCU's bookkeeping)", "tps-srcu", "srcu-floor");
 	seed_ratio(rp, "srcu-fast-atomic / srcu-fast (rseq's gain)", "srcu-fast-atomic",
 	           "tps-srcu-fast");
+	/* The RCU-idle dance: online, read, offline around one access. */
+	seed_ratio(rp, "qsbr dance / classic (tps-qsbr-dance / tps-rcu)", "tps-qsbr-dance",
+	           "tps-rcu");
+	seed_ratio(rp, "qsbr dance / srcu (tps-qsbr-dance / tps-srcu)", "tps-qsbr-dance",
+	           "tps-srcu");
+	seed_ratio(rp, "qsbr dance / trace (tps-qsbr-dance / tps-trace)", "tps-qsbr-dance",
+	           "tps-trace");
 	seed_gp_table(rp);
 	seed_resolution(rp);
 }
@@ -510,6 +517,11 @@ static void section_goals(struct report *rp)
 	     0.5, false);
 	goal(rp, "classic grace period with busy readers, p50: tps-rcu / urcu-memb",
 	     gp_p50(rp, "tps-rcu", "busy") / gp_p50(rp, "urcu-memb", "busy"), 1.2, false);
+	goal(rp, "tps-qsbr / urcu-qsbr",
+	     median_of(rp, "readside", "tps-qsbr", 1) / median_of(rp, "readside", "urcu-qsbr", 1),
+	     1.05, false);
+	goal(rp, "QSBR grace period with busy readers, p50: tps-qsbr / urcu-qsbr",
+	     gp_p50(rp, "tps-qsbr", "busy") / gp_p50(rp, "urcu-qsbr", "busy"), 1.0, false);
 	goal(rp, "tps-srcu grace period with no readers, p50 (µs)",
 	     gp_p50(rp, "tps-srcu", "none") / 1e3, 0.5, false);
 	goal(rp, "disabled tracepoint minus empty loop (ns)",

@@ -6,6 +6,7 @@
 
 #include <tpsync/flavor.h>
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_qsbr.h>
 #include <tpsync/rcu_trace.h>
 #include <tpsync/srcu.h>
 
@@ -151,6 +152,82 @@ const struct tps_flavor tps_flavor_trace = {
         .cond_synchronize = trace_cond_sync,
 };
 
+static int qsbr_lock(void *domain)
+{
+	(void)domain;
+	tps_qsbr_read_lock();
+	return 0;
+}
+
+static void qsbr_unlock(void *domain, int idx)
+{
+	(void)domain;
+	(void)idx;
+	tps_qsbr_read_unlock();
+}
+
+#if TPSYNC_DEBUG
+static bool qsbr_ongoing(void *domain)
+{
+	(void)domain;
+	return tps_qsbr_read_ongoing();
+}
+#define QSBR_ONGOING qsbr_ongoing
+#else
+/* Release builds keep no record of QSBR readers: no answer. */
+#define QSBR_ONGOING NULL
+#endif
+
+static void qsbr_sync(void *domain)
+{
+	(void)domain;
+	tps_synchronize_qsbr();
+}
+
+static int qsbr_call(void *domain, struct tps_rcu_head *head, tps_rcu_callback_t func)
+{
+	(void)domain;
+	return tps_call_qsbr(head, func);
+}
+
+static void qsbr_barrier(void *domain)
+{
+	(void)domain;
+	tps_qsbr_barrier();
+}
+
+static unsigned long qsbr_get_state(void *domain)
+{
+	(void)domain;
+	return tps_get_state_synchronize_qsbr();
+}
+
+static bool qsbr_poll_state(void *domain, unsigned long cookie)
+{
+	(void)domain;
+	return tps_poll_state_synchronize_qsbr(cookie);
+}
+
+static void qsbr_cond_sync(void *domain, unsigned long cookie)
+{
+	(void)domain;
+	tps_cond_synchronize_qsbr(cookie);
+}
+
+const struct tps_flavor tps_flavor_qsbr = {
+        .name = "qsbr",
+        .flags = TPS_FLAVOR_QUIESCENT_STATES,
+        .read_lock = qsbr_lock,
+        .read_unlock = qsbr_unlock,
+        .read_ongoing = QSBR_ONGOING,
+        .synchronize = qsbr_sync,
+        .call = qsbr_call,
+        .barrier = qsbr_barrier,
+        .get_state = qsbr_get_state,
+        .poll_state = qsbr_poll_state,
+        .cond_synchronize = qsbr_cond_sync,
+};
+
 /* SRCU and srcu-fast: the domain is a struct tps_srcu *. */
 
 static int srcu_lock(void *domain)
@@ -243,10 +320,8 @@ const struct tps_flavor tps_flavor_srcu_fast = {
 };
 
 static const struct tps_flavor *const flavors[] = {
-        &tps_flavor_rcu,
-        &tps_flavor_srcu,
-        &tps_flavor_srcu_fast,
-        &tps_flavor_trace,
+        &tps_flavor_rcu,   &tps_flavor_srcu, &tps_flavor_srcu_fast,
+        &tps_flavor_trace, &tps_flavor_qsbr,
 };
 
 const struct tps_flavor *tps_flavor_find(const char *name)

@@ -34,6 +34,7 @@ static void fork_child(void)
 	tps__registry_fork_child();
 	tps__rcu_fork_child();
 	tps__trace_fork_child();
+	tps__qsbr_fork_child();
 	tps__cb_fork_child();
 	tps__tracepoint_fork_child();
 }

@@ -196,6 +196,7 @@ void tps__registry_fork_parent(void);
 void tps__registry_fork_child(void);
 void tps__rcu_fork_child(void);
 void tps__trace_fork_child(void);
+void tps__qsbr_fork_child(void);
 /* SRCU: prepare after the registry, parent and child before it. */
 void tps__srcu_fork_prepare(void);
 void tps__srcu_fork_parent(void);

@@ -23,6 +23,12 @@ extern "C" {
 #define TPS_FLAVOR_HAS_DOMAINS 0x2u
 /* Readers need a registered thread (registration is automatic). */
 #define TPS_FLAVOR_REGISTERED_READERS 0x4u
+/*
+ * QSBR: readers run only in threads that registered with the flavour's own
+ * call and announce quiescent states (tpsync/rcu_qsbr.h); the ops table
+ * alone does not make a thread a reader.
+ */
+#define TPS_FLAVOR_QUIESCENT_STATES 0x8u
 
 struct tps_flavor {
 	const char *name;
@@ -42,6 +48,11 @@ struct tps_flavor {
 TPS_EXPORT extern const struct tps_flavor tps_flavor_rcu;
 TPS_EXPORT extern const struct tps_flavor tps_flavor_trace;
 /*
+ * QSBR ("qsbr"): read_lock and read_unlock only check the rules (debug
+ * builds); read_ongoing is set in debug builds only.
+ */
+TPS_EXPORT extern const struct tps_flavor tps_flavor_qsbr;
+/*
  * SRCU (classic readers) and srcu-fast (fast readers): pass the struct
  * tps_srcu * of a domain initialized for that kind of reader. read_ongoing
  * is set in debug builds only (release builds keep no per-thread record).
@@ -51,7 +62,7 @@ TPS_EXPORT extern const struct tps_flavor tps_flavor_srcu_fast;
 
 /**
  * tps_flavor_find() - the ops table of the flavour called name ("rcu",
- * "srcu", "srcu-fast", "trace"), or NULL when there is none.
+ * "srcu", "srcu-fast", "trace", "qsbr"), or NULL when there is none.
  */
 TPS_EXPORT const struct tps_flavor *tps_flavor_find(const char *name);
 

@@ -663,7 +663,7 @@ static void torture_sigusr1(int sig)
 	int saved_errno = errno;
 
 	(void)sig;
-	if (r) {
+	if (r && (!T.cfg.handler_may_read || T.cfg.handler_may_read())) {
 		reader_section(&r->hctx, "a signal-handler reader");
 		r->handled++;
 	}
@@ -687,15 +687,22 @@ static void *reader_main(void *arg)
 	snprintf(what, sizeof(what), "reader %u", r->id);
 	if (tps_register_thread() != 0 || !tps_thread_registered())
 		torture_error("%s: tps_register_thread() did not register the thread", what);
+	if (T.cfg.thread_start)
+		T.cfg.thread_start();
 	if (T.cfg.signal_readers) {
 		self_reader = r;
 		sigusr1_mask(SIG_UNBLOCK);
 	}
 	atomic_store_explicit(&r->ready, true, memory_order_release);
-	while (!stopping())
+	while (!stopping()) {
 		reader_section(&r->ctx, what);
+		if (T.cfg.between)
+			T.cfg.between(rnd(&r->ctx.rng));
+	}
 	sigusr1_mask(SIG_BLOCK);
 	self_reader = NULL;
+	if (T.cfg.thread_end)
+		T.cfg.thread_end();
 	return NULL;
 }
 
@@ -738,9 +745,13 @@ static void *churn_child_main(void *arg)
 	/* One child in four registers up front; the others at their first reader. */
 	if (how == 0 && tps_register_thread() != 0)
 		torture_error("tps_register_thread() failed in a churn thread");
+	if (T.cfg.thread_start)
+		T.cfg.thread_start();
 	n = 1 + rnd_below(&c.rng, TORTURE_CHURN_SECTIONS);
 	for (i = 0; i < n && !stopping(); i++) {
 		reader_section(&c, "a churn reader");
+		if (T.cfg.between)
+			T.cfg.between(rnd(&c.rng));
 		if (i == 0 && registered_readers && !tps_thread_registered())
 			torture_error("the first critical section did not register the thread");
 		if (i == n / 2 && registered_readers && rnd_below(&c.rng, 4) == 0)
@@ -760,6 +771,8 @@ static void *churn_child_main(void *arg)
 			torture_error("a critical section after tps_unregister_thread() did not "
 			              "register the thread again");
 	}
+	if (T.cfg.thread_end)
+		T.cfg.thread_end();
 	pthread_mutex_lock(&T.churn_lock);
 	stats_add(&T.churn_st, &c.st);
 	T.churn_threads++;
@@ -986,17 +999,25 @@ static void *updater_main(void *arg)
 {
 	struct torture_updater *u = arg;
 	unsigned long k = u->id;
+	/* Every other updater is also a reader thread (QSBR: an online caller). */
+	bool hooks = T.cfg.thread_start && (u->id & 1);
 
+	if (hooks)
+		T.cfg.thread_start();
 	while (!stopping()) {
 		u->iter++;
 		update_once(u, update_modes[k++ % TORTURE_MODES]);
 		polled_scan(u);
+		if (hooks && T.cfg.between)
+			T.cfg.between(rnd(&u->rng));
 		/* Now and then leave the CPUs to the readers for a moment. */
 		if (rnd_below(&u->rng, 8) == 0)
 			sleep_ns(rnd_below(&u->rng, 100000));
 	}
 	while (u->npolled)
 		polled_cond(u, 0);
+	if (hooks && T.cfg.thread_end)
+		T.cfg.thread_end();
 	return NULL;
 }
 

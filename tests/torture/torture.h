@@ -18,6 +18,7 @@
 #define TPSYNC_TESTS_TORTURE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <tpsync/flavor.h>
 
@@ -67,6 +68,20 @@ struct torture_config {
 	bool churn;
 	/* Run length when TPSYNC_TORTURE_SECONDS is not set. */
 	unsigned int default_seconds;
+	/*
+	 * Optional hooks for flavours whose threads announce themselves and
+	 * their quiescent states (QSBR). thread_start() runs first in every
+	 * reader thread (long-lived and churn) and in every other updater,
+	 * thread_end() last. between() runs after each critical section of
+	 * such a thread (and after each update of such an updater) with a
+	 * random number: a quiescent state, or offline around a sleep or a
+	 * syscall. A signal handler reads only when handler_may_read() (if
+	 * set) says the thread it interrupted may.
+	 */
+	void (*thread_start)(void);
+	void (*thread_end)(void);
+	void (*between)(uint64_t rnd);
+	bool (*handler_may_read)(void);
 };
 
 /*
