@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lib/defer.c - tps_defer_rcu() and tps_defer_rcu_tasks_trace(): run
+ * lib/defer.c - tps_defer_rcu(), tps_defer_rcu_tasks_trace() and
+ * tps_defer_qsbr(): run
  * fn(arg) after a grace period, for callers whose objects embed no
  * struct tps_rcu_head (liburcu's defer_rcu()).
  *
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_qsbr.h>
 #include <tpsync/rcu_trace.h>
 
 #include "internal.h"
@@ -126,6 +128,11 @@ int tps_defer_rcu(void (*fn)(void *arg), void *arg)
 int tps_defer_rcu_tasks_trace(void (*fn)(void *arg), void *arg)
 {
 	return defer(tps_call_rcu_tasks_trace, tps_synchronize_rcu_tasks_trace, fn, arg);
+}
+
+int tps_defer_qsbr(void (*fn)(void *arg), void *arg)
+{
+	return defer(tps_call_qsbr, tps_synchronize_qsbr, fn, arg);
 }
 
 long tps__defer_in_flight(void)

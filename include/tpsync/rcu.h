@@ -172,7 +172,7 @@ TPS_EXPORT int tps_call_rcu(struct tps_rcu_head *head, tps_rcu_callback_t func);
  * that embed no struct tps_rcu_head (liburcu's defer_rcu()).
  *
  * The call is carried by a small allocation through the classic callback
- * worker. A thread may have at most 4,096 deferred calls in flight (both
+ * worker. A thread may have at most 4,096 deferred calls in flight (all
  * flavours together); past that, or when the allocation fails, the caller
  * waits for a grace period and runs fn(arg) itself before returning, so a
  * producer can never pin unbounded memory. May therefore block: not inside

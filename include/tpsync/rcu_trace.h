@@ -124,7 +124,7 @@ TPS_EXPORT void tps_rcu_barrier_tasks_trace(void);
 /**
  * tps_defer_rcu_tasks_trace() - run fn(arg) after a tasks-trace grace
  * period; tps_defer_rcu() for the tasks-trace flavour, with the same bound
- * (4,096 calls in flight per thread, both flavours together) and the same
+ * (4,096 calls in flight per thread, all flavours together) and the same
  * waiting when it is reached. May block: not inside a tasks-trace reader.
  * tps_rcu_barrier_tasks_trace() waits for deferred calls too.
  *

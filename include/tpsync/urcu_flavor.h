@@ -44,6 +44,15 @@ extern const struct rcu_flavor_struct tps_urcu_flavor_rcu;
  */
 extern const struct rcu_flavor_struct tps_urcu_flavor_rcu_tasks_trace;
 
+/**
+ * tps_urcu_flavor_qsbr - tpsync's QSBR flavour as a liburcu flavour
+ * (tps_qsbr_read_lock(), tps_qsbr_quiescent_state(),
+ * tps_qsbr_thread_offline()/online(), tps_synchronize_qsbr(),
+ * tps_call_qsbr(), ...), with liburcu QSBR's rules: threads register and
+ * announce quiescent states; read_ongoing tells whether the thread is online.
+ */
+extern const struct rcu_flavor_struct tps_urcu_flavor_qsbr;
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lib/urcu/urcu_flavor.c - the tpsync-urcu adapter library: liburcu flavour
- * tables (struct rcu_flavor_struct) over tpsync's classic and tasks-trace
- * flavours, and fork handlers for the data structures that register them
- * through a flavour (cds_lfht's resize worker).
+ * tables (struct rcu_flavor_struct) over tpsync's classic, tasks-trace and
+ * QSBR flavours, and fork handlers for the data structures that register
+ * them through a flavour (cds_lfht's resize worker).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include <urcu/call-rcu.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_qsbr.h>
 #include <tpsync/rcu_trace.h>
 #include <tpsync/urcu_flavor.h>
 
@@ -206,6 +207,78 @@ const struct rcu_flavor_struct tps_urcu_flavor_rcu_tasks_trace = {
         .register_thread = register_thread,
         .unregister_thread = unregister_thread,
         .barrier = tps_rcu_barrier_tasks_trace,
+        .register_rculfhash_atfork = register_atfork,
+        .unregister_rculfhash_atfork = unregister_atfork,
+};
+
+/* ---- QSBR. ---- */
+
+static void qsbr_lock(void)
+{
+	tps_qsbr_read_lock();
+}
+
+static void qsbr_unlock(void)
+{
+	tps_qsbr_read_unlock();
+}
+
+/* As liburcu's QSBR: "ongoing" means online, where readers are allowed. */
+static int qsbr_ongoing(void)
+{
+	return tps_rcu_is_watching();
+}
+
+static void qsbr_quiescent_state(void)
+{
+	tps_qsbr_quiescent_state();
+}
+
+static void qsbr_call(struct rcu_head *head, urcu_callback_t func)
+{
+	(void)tps_call_qsbr((struct tps_rcu_head *)(void *)head,
+	                    (tps_rcu_callback_t)(void (*)(void))func);
+}
+
+static void qsbr_defer(void (*fn)(void *), void *p)
+{
+	(void)tps_defer_qsbr(fn, p);
+}
+
+static void qsbr_offline(void)
+{
+	tps_qsbr_thread_offline();
+}
+
+static void qsbr_online(void)
+{
+	tps_qsbr_thread_online();
+}
+
+/* liburcu's register and unregister return nothing: a second call is a no-op. */
+static void qsbr_register(void)
+{
+	(void)tps_qsbr_register_thread();
+}
+
+static void qsbr_unregister(void)
+{
+	(void)tps_qsbr_unregister_thread();
+}
+
+const struct rcu_flavor_struct tps_urcu_flavor_qsbr = {
+        .read_lock = qsbr_lock,
+        .read_unlock = qsbr_unlock,
+        .read_ongoing = qsbr_ongoing,
+        .read_quiescent_state = qsbr_quiescent_state,
+        .update_call_rcu = qsbr_call,
+        .update_synchronize_rcu = tps_synchronize_qsbr,
+        .update_defer_rcu = qsbr_defer,
+        .thread_offline = qsbr_offline,
+        .thread_online = qsbr_online,
+        .register_thread = qsbr_register,
+        .unregister_thread = qsbr_unregister,
+        .barrier = tps_qsbr_barrier,
         .register_rculfhash_atfork = register_atfork,
         .unregister_rculfhash_atfork = unregister_atfork,
 };

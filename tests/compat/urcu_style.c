@@ -4,7 +4,9 @@
  * only. It is built three times: against liburcu itself, against tpsync's
  * compat headers (classic flavour), and against them with
  * TPS_URCU_FLAVOR_TASKS_TRACE (tasks-trace; readers then also sleep inside).
- * All three must pass.
+ * All three must pass. With URCU_STYLE_QSBR the same program is written for
+ * liburcu's QSBR flavour (readers announce quiescent states and go offline
+ * to sleep) and built against liburcu-qsbr and against the compat headers.
  *
  * Readers follow a published pointer and check the object is alive; an
  * updater replaces it and reclaims the old one by each of liburcu's means
@@ -19,7 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef URCU_STYLE_QSBR
+#include <urcu-qsbr.h>
+#else
 #include <urcu.h>
+#endif
 
 #define READERS 3
 #define UPDATES 3000
@@ -100,13 +106,29 @@ static void *reader(void *arg)
 			bad++;
 #endif
 		rcu_read_unlock();
+#ifdef URCU_STYLE_QSBR
+		rcu_quiescent_state();
+		if ((n & 1023) == 0) {
+			rcu_thread_offline();
+			usleep(100);
+			rcu_thread_online();
+		}
+#endif
 		if (n++ == 0) {
 			pthread_mutex_lock(&count_lock);
 			ready++;
 			pthread_mutex_unlock(&count_lock);
 		}
 	}
+#ifdef URCU_STYLE_QSBR
+	/* QSBR: "ongoing" means online; offline after the thread goes offline. */
+	CHECK(rcu_read_ongoing());
+	rcu_thread_offline();
 	CHECK(!rcu_read_ongoing());
+	rcu_thread_online();
+#else
+	CHECK(!rcu_read_ongoing());
+#endif
 	rcu_unregister_thread();
 	pthread_mutex_lock(&count_lock);
 	reads += n;
@@ -122,7 +144,9 @@ int main(void)
 	long queued_callbacks = 0, queued_defers = 0, i;
 	int err;
 
-	rcu_init();
+#ifndef URCU_STYLE_QSBR
+	rcu_init(); /* memb only: liburcu's QSBR has none */
+#endif
 	rcu_register_thread();
 	CHECK(rcu_defer_register_thread() == 0);
 	rcu_assign_pointer(current, obj_new(0));
@@ -138,7 +162,9 @@ int main(void)
 		pthread_mutex_unlock(&count_lock);
 		if (all)
 			break;
+		rcu_thread_offline();
 		usleep(1000);
+		rcu_thread_online();
 	}
 
 	/* A call_rcu_data of our own for a while, then the default again. */
@@ -174,15 +200,26 @@ int main(void)
 		}
 		if (i == UPDATES / 2) {
 			set_thread_call_rcu_data(NULL);
+			rcu_thread_offline();
 			call_rcu_data_free(crdp);
+			rcu_thread_online();
 		}
+		/* Quiescent between updates (QSBR; nothing for memb). */
+		rcu_quiescent_state();
 	}
 
+	/*
+	 * Waits that depend on grace periods are made offline: a QSBR thread
+	 * online in them would hold up the grace periods they wait for (memb's
+	 * offline and online do nothing).
+	 */
+	rcu_thread_offline();
 	CMM_STORE_SHARED(stop, 1);
 	for (i = 0; i < READERS; i++)
 		CHECK(pthread_join(readers[i], NULL) == 0);
 	rcu_barrier();
 	rcu_defer_barrier();
+	rcu_thread_online();
 	CHECK(freed_by_callback == queued_callbacks);
 	CHECK(freed_by_defer == queued_defers);
 	CHECK(reads > 0);

@@ -4,9 +4,11 @@
  * run over a tpsync flavour through the tpsync-urcu adapter, tortured with
  * pipe counts as the harness of torture.c does.
  *
- * Built twice: torture_lfht_rcu over tps_urcu_flavor_rcu, and
+ * Built three times: torture_lfht_rcu over tps_urcu_flavor_rcu,
  * torture_lfht_trace over tps_urcu_flavor_rcu_tasks_trace, whose readers
- * also sleep while they hold nodes (which no liburcu flavour allows).
+ * also sleep while they hold nodes (which no liburcu flavour allows), and
+ * torture_lfht_qsbr over tps_urcu_flavor_qsbr, whose threads announce
+ * quiescent states between critical sections and sleep offline.
  *
  * Updaters replace, remove and add nodes; a removed node gets pipe count 1,
  * a callback after the next grace period raises it to 2 and queues a second
@@ -30,10 +32,15 @@
 
 #include "torture.h"
 
-#ifdef LFHT_TASKS_TRACE
+#if defined(LFHT_TASKS_TRACE)
 #define FLAVOR (&tps_urcu_flavor_rcu_tasks_trace)
 #define NAME "torture_lfht_trace"
 #define READERS_SLEEP 1
+#elif defined(LFHT_QSBR)
+/* QSBR: threads announce quiescent states and sleep offline, outside readers. */
+#define FLAVOR (&tps_urcu_flavor_qsbr)
+#define NAME "torture_lfht_qsbr"
+#define READERS_SLEEP 0
 #else
 #define FLAVOR (&tps_urcu_flavor_rcu)
 #define NAME "torture_lfht_rcu"
@@ -164,6 +171,12 @@ static void *reader(void *arg)
 		if (!FLAVOR->read_ongoing())
 			atomic_fetch_add(&bad, 1);
 		FLAVOR->read_unlock();
+		FLAVOR->read_quiescent_state();
+		if (!READERS_SLEEP && (n & 255) == 0) {
+			FLAVOR->thread_offline();
+			usleep(100);
+			FLAVOR->thread_online();
+		}
 		atomic_fetch_add_explicit(&found, nheld, memory_order_relaxed);
 		n++;
 	}
@@ -219,7 +232,14 @@ static void *updater(void *arg)
 				}
 			}
 		}
-		if ((n & 4095) == 4095) {
+		FLAVOR->read_quiescent_state();
+		/*
+		 * Explicit resizes from one updater only: cds_lfht_resize()
+		 * runs online and waits for grace periods while it holds the
+		 * table's resize lock, so under QSBR a second online thread
+		 * blocked on that lock would hold those grace periods up.
+		 */
+		if (arg == (void *)1 && (n & 4095) == 4095) {
 			cds_lfht_resize(ht, (n & 8192) ? 4 : 256);
 			atomic_fetch_add(&resizes, 1);
 		}
@@ -279,12 +299,15 @@ int main(void)
 	FLAVOR->read_lock();
 	cds_lfht_for_each_entry(ht, &iter, t, lf) if (cds_lfht_del(ht, &t->lf) == 0) retire(t);
 	FLAVOR->read_unlock();
+	FLAVOR->thread_offline();
 	FLAVOR->barrier();
 	FLAVOR->barrier();
 	if (cds_lfht_destroy(ht, NULL) != 0) {
 		fprintf(stderr, "%s: cds_lfht_destroy failed\n", NAME);
 		return TORTURE_EXIT_FAIL;
 	}
+	FLAVOR->thread_online();
+	FLAVOR->unregister_thread();
 	left = atomic_load(&removed) - atomic_load(&freed);
 	printf("%s: %u s, %ld reads (%ld nodes held), %ld updates, %ld resizes, %ld retired, "
 	       "%ld not freed, %ld too-short grace periods seen\n",

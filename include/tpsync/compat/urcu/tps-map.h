@@ -8,6 +8,8 @@
  * and runs on tpsync's classic flavour. Define TPS_URCU_FLAVOR_TASKS_TRACE
  * before the first include (or with -D) to map the same program onto the
  * tasks-trace flavour instead: its readers may then sleep, block and fault.
+ * A program written for liburcu's QSBR flavour (<urcu-qsbr.h>,
+ * <urcu/urcu-qsbr.h>) runs on tpsync's QSBR flavour the same way.
  *
  * What differs from liburcu:
  *  - Registration is optional (tpsync registers a thread at its first
@@ -32,6 +34,7 @@
 #include <pthread.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_qsbr.h>
 #include <tpsync/rcu_trace.h>
 
 #ifdef __cplusplus
@@ -71,7 +74,16 @@ extern "C" {
 
 /* ---- The flavour. ---- */
 
-#ifdef TPS_URCU_FLAVOR_TASKS_TRACE
+#if defined(TPS__URCU_QSBR)
+#define TPS__URCU_READ_LOCK tps_qsbr_read_lock
+#define TPS__URCU_READ_UNLOCK tps_qsbr_read_unlock
+/* liburcu QSBR: "ongoing" means online, where readers are allowed. */
+#define TPS__URCU_READ_ONGOING tps_rcu_is_watching
+#define TPS__URCU_SYNCHRONIZE tps_synchronize_qsbr
+#define TPS__URCU_CALL tps_call_qsbr
+#define TPS__URCU_BARRIER tps_qsbr_barrier
+#define TPS__URCU_DEFER tps_defer_qsbr
+#elif defined(TPS_URCU_FLAVOR_TASKS_TRACE)
 #define TPS__URCU_READ_LOCK tps_rcu_read_lock_trace
 #define TPS__URCU_READ_UNLOCK tps_rcu_read_unlock_trace
 #define TPS__URCU_READ_ONGOING tps_rcu_read_lock_trace_held
@@ -113,6 +125,33 @@ static inline void synchronize_rcu(void)
 	TPS__URCU_SYNCHRONIZE();
 }
 
+#if defined(TPS__URCU_QSBR)
+/* QSBR threads register explicitly and are online from then on, as in liburcu. */
+static inline void rcu_register_thread(void)
+{
+	(void)tps_qsbr_register_thread();
+}
+
+static inline void rcu_unregister_thread(void)
+{
+	(void)tps_qsbr_unregister_thread();
+}
+
+static inline void rcu_quiescent_state(void)
+{
+	tps_qsbr_quiescent_state();
+}
+
+static inline void rcu_thread_offline(void)
+{
+	tps_qsbr_thread_offline();
+}
+
+static inline void rcu_thread_online(void)
+{
+	tps_qsbr_thread_online();
+}
+#else
 static inline void rcu_register_thread(void)
 {
 	(void)tps_register_thread();
@@ -136,6 +175,7 @@ static inline void rcu_thread_offline(void)
 static inline void rcu_thread_online(void)
 {
 }
+#endif
 
 /* ---- call_rcu (urcu/call-rcu.h). ---- */
 
