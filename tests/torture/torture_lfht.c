@@ -36,15 +36,18 @@
 #define FLAVOR (&tps_urcu_flavor_rcu_tasks_trace)
 #define NAME "torture_lfht_trace"
 #define READERS_SLEEP 1
+#define EXPLICIT_RESIZES 1
 #elif defined(LFHT_QSBR)
 /* QSBR: threads announce quiescent states and sleep offline, outside readers. */
 #define FLAVOR (&tps_urcu_flavor_qsbr)
 #define NAME "torture_lfht_qsbr"
 #define READERS_SLEEP 0
+#define EXPLICIT_RESIZES 0
 #else
 #define FLAVOR (&tps_urcu_flavor_rcu)
 #define NAME "torture_lfht_rcu"
 #define READERS_SLEEP 0
+#define EXPLICIT_RESIZES 1
 #endif
 
 #define NREADERS 3
@@ -234,12 +237,14 @@ static void *updater(void *arg)
 		}
 		FLAVOR->read_quiescent_state();
 		/*
-		 * Explicit resizes from one updater only: cds_lfht_resize()
-		 * runs online and waits for grace periods while it holds the
-		 * table's resize lock, so under QSBR a second online thread
-		 * blocked on that lock would hold those grace periods up.
+		 * Explicit resizes from one updater, and none under QSBR:
+		 * cds_lfht_resize() runs online and waits for grace periods
+		 * while it holds the table's resize lock, which the table's
+		 * auto-resize worker also takes online; under QSBR a thread
+		 * blocked online on that lock holds those grace periods up
+		 * (with liburcu's QSBR flavour as with tpsync's).
 		 */
-		if (arg == (void *)1 && (n & 4095) == 4095) {
+		if (EXPLICIT_RESIZES && arg == (void *)1 && (n & 4095) == 4095) {
 			cds_lfht_resize(ht, (n & 8192) ? 4 : 256);
 			atomic_fetch_add(&resizes, 1);
 		}
