@@ -56,6 +56,22 @@ add_custom_target(tpsync_installable)
 add_dependencies(tpsync_installable tpsync tpsync_static tpsync_debug)
 set_property(GLOBAL APPEND PROPERTY TPSYNC_INSTALLED_FILES
              $<TARGET_FILE:tpsync> $<TARGET_FILE:tpsync_static> $<TARGET_FILE:tpsync_debug>)
+# The liburcu adapter (tpsync-urcu), when it is built: a component and an
+# export set of its own, so that the core packages never depend on liburcu;
+# tpsyncConfig.cmake includes its targets when they are installed.
+if(TARGET tpsync_urcu)
+  install(TARGETS tpsync_urcu EXPORT tpsyncUrcuTargets
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT urcu NAMELINK_COMPONENT urcu
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT urcu
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT tpsyncUrcuTargets NAMESPACE tpsync:: DESTINATION ${_tps_cmakedir}
+          COMPONENT urcu)
+  configure_file(cmake/tpsync-urcu.pc.in ${PROJECT_BINARY_DIR}/tpsync-urcu.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/tpsync-urcu.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT urcu)
+  add_dependencies(tpsync_installable tpsync_urcu)
+  set_property(GLOBAL APPEND PROPERTY TPSYNC_INSTALLED_FILES $<TARGET_FILE:tpsync_urcu>)
+endif()
 get_property(_tps_installed GLOBAL PROPERTY TPSYNC_INSTALLED_FILES)
 file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/tpsync-install-check.cmake CONTENT "\
 set(_tps_missing)

@@ -3,6 +3,8 @@
 #   libtpsync0     runtime  the shared library and its debug variant
 #                           (libtpsync-debug.so.0: the same ABI, with the
 #                           model's rules checked)
+#   libtpsync-urcu-dev urcu the liburcu adapter library, its .pc and CMake
+#                           targets (built when liburcu is found)
 #   libtpsync-dev  dev      headers, libtpsync.so, libtpsync-debug.so,
 #                           libtpsync.a, the CMake package, tpsync.pc,
 #                           tpsync-static.pc and tpsync-debug.pc, man pages
@@ -26,6 +28,9 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime dev)
+if(TARGET tpsync_urcu)
+  list(APPEND CPACK_COMPONENTS_ALL urcu)
+endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Depends of each package from the ELF files it holds (libc6, ...).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
@@ -50,5 +55,15 @@ set(CPACK_COMPONENT_DEV_DESCRIPTION
  tpsync::tpsync_static, tpsync::tpsync_debug), pkg-config modules tpsync,
  tpsync-static and tpsync-debug, and the API reference (man pages and
  HTML).")
+
+set(CPACK_DEBIAN_URCU_PACKAGE_NAME libtpsync-urcu-dev)
+set(CPACK_DEBIAN_URCU_PACKAGE_SECTION libdevel)
+set(CPACK_COMPONENT_URCU_DEPENDS dev)
+set(CPACK_COMPONENT_URCU_DESCRIPTION
+    "tpsync: liburcu flavour tables over tpsync's flavours
+ The tpsync-urcu library (CMake tpsync::tpsync_urcu, pkg-config
+ tpsync-urcu): struct rcu_flavor_struct instances over the classic,
+ tasks-trace and QSBR flavours, so that liburcu's data structures
+ (cds_lfht, ...) run on them.")
 
 include(CPack)

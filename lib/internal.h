@@ -93,6 +93,35 @@ bool tps__gpseq_done(struct tps__gpseq *g, unsigned long cookie);
 void tps__gpseq_wait(struct tps__gpseq *g, unsigned long cookie, void (*gp)(void *), void *arg);
 void tps__gpseq_fork_child(struct tps__gpseq *g);
 
+/* ---- poll.c ---- */
+
+struct tps__cb_worker;
+
+/*
+ * A poller makes sure that grace periods of one flavour keep running until
+ * a requested cookie is done, without anyone waiting: it is a callback that
+ * the flavour's worker runs after a grace period and that queues itself
+ * again while the latest requested cookie is not done yet. At most one is
+ * queued at a time, whatever the number of requests.
+ */
+struct tps__poller {
+	struct tps__gpseq *g;
+	struct tps__cb_worker *w;
+	struct tps_rcu_head head;
+	_Atomic int queued;         /* head is on w's queue */
+	_Atomic unsigned long want; /* the newest cookie requested */
+};
+#define TPS__POLLER_INIT(gp, worker)                                                               \
+	{                                                                                          \
+		.g = (gp), .w = (worker)                                                           \
+	}
+
+/*
+ * A cookie of p's flavour (tps__gpseq_snap()), whose grace period will end
+ * without a waiter. Never blocks.
+ */
+unsigned long tps__poller_start(struct tps__poller *p);
+
 /* ---- wait.c ---- */
 
 /* Sleeps while *word == val (spurious wake-ups possible: callers re-check). */

@@ -38,6 +38,7 @@ static struct tps__gpseq rcu_gpseq = TPS__GPSEQ_INIT;
 static void wait_gp_for_worker(void *arg);
 static struct tps__cb_worker rcu_worker =
         TPS__CB_WORKER_INIT_HELPING(rcu_worker, "rcu", wait_gp_for_worker, NULL, true);
+static struct tps__poller rcu_poller = TPS__POLLER_INIT(&rcu_gpseq, &rcu_worker);
 
 /*
  * Does any registered reader still run in the phase before the current one?
@@ -151,6 +152,11 @@ void tps_synchronize_rcu(void)
 unsigned long tps_get_state_synchronize_rcu(void)
 {
 	return tps__gpseq_snap(&rcu_gpseq);
+}
+
+unsigned long tps_start_poll_synchronize_rcu(void)
+{
+	return tps__poller_start(&rcu_poller);
 }
 
 bool tps_poll_state_synchronize_rcu(unsigned long cookie)

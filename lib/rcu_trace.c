@@ -44,6 +44,7 @@ static _Atomic int trace_holdouts;
 static void trace_wait_gp_for_worker(void *arg);
 static struct tps__cb_worker trace_worker = TPS__CB_WORKER_INIT_HELPING(
         trace_worker, "rcu-tasks-trace", trace_wait_gp_for_worker, NULL, true);
+static struct tps__poller trace_poller = TPS__POLLER_INIT(&trace_gpseq, &trace_worker);
 
 static void drop_holdout(void)
 {
@@ -185,6 +186,11 @@ void tps_synchronize_rcu_tasks_trace(void)
 unsigned long tps_get_state_synchronize_rcu_tasks_trace(void)
 {
 	return tps__gpseq_snap(&trace_gpseq);
+}
+
+unsigned long tps_start_poll_synchronize_rcu_tasks_trace(void)
+{
+	return tps__poller_start(&trace_poller);
 }
 
 bool tps_poll_state_synchronize_rcu_tasks_trace(unsigned long cookie)

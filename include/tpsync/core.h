@@ -73,6 +73,21 @@ typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
 		tps_smp_mb__after_atomic();                                                        \
 		tps__xchg_old;                                                                     \
 	})
+/**
+ * tps_rcu_cmpxchg_pointer(&p, old, v): if p holds old, publish v in it;
+ * return the value p held before, old on success. A full barrier whether or
+ * not it succeeds (as the kernel's cmpxchg() and liburcu's
+ * rcu_cmpxchg_pointer()): (XP) as in tps_rcu_xchg_pointer(). A GNU C
+ * statement expression.
+ */
+#define tps_rcu_cmpxchg_pointer(pp, old, v)                                                        \
+	__extension__({                                                                            \
+		__typeof__(*(pp)) tps__cmpxchg_old = (old);                                        \
+		__atomic_compare_exchange_n((pp), &tps__cmpxchg_old, (v), 0, __ATOMIC_SEQ_CST,     \
+		                            __ATOMIC_SEQ_CST);                                     \
+		tps_smp_mb__after_atomic();                                                        \
+		tps__cmpxchg_old;                                                                  \
+	})
 /** Load p for an updater holding the update-side lock: no ordering needed. */
 #define tps_rcu_dereference_protected(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 

@@ -184,6 +184,25 @@ TPS_EXPORT void tps_synchronize_rcu(void);
 TPS_EXPORT int tps_call_rcu(struct tps_rcu_head *head, tps_rcu_callback_t func);
 
 /**
+ * tps_defer_rcu() - run fn(arg) after a classic grace period, for objects
+ * that embed no struct tps_rcu_head (liburcu's defer_rcu()).
+ *
+ * The call is carried by a small allocation through the classic callback
+ * worker. A thread may have at most 4,096 deferred calls in flight (all
+ * flavours together); past that, or when the allocation fails, the caller
+ * waits for a grace period and runs fn(arg) itself before returning, so a
+ * producer can never pin unbounded memory. May therefore block: not inside
+ * a classic reader (aborts there, as tps_synchronize_rcu() does), and not
+ * from a signal handler. tps_rcu_barrier() waits for deferred calls too.
+ *
+ * Return: 0, or -EINVAL when fn is NULL.
+ */
+TPS_EXPORT int tps_defer_rcu(void (*fn)(void *arg), void *arg);
+
+/* Test hook: deferred calls of the calling thread still in flight. */
+TPS_EXPORT long tps__defer_in_flight(void);
+
+/**
  * tps_rcu_barrier() - wait until every callback queued by tps_call_rcu()
  * before this call has run. Blocks. Aborts (every build) inside a classic
  * reader or inside a classic callback, where it would deadlock.
@@ -203,6 +222,17 @@ TPS_EXPORT unsigned long tps__cb_thread_helps(void);
  * Never blocks; callable inside a reader.
  */
 TPS_EXPORT unsigned long tps_get_state_synchronize_rcu(void);
+
+/**
+ * tps_start_poll_synchronize_rcu() - as tps_get_state_synchronize_rcu(),
+ * and make sure the cookie's grace period will end without anyone waiting
+ * for it: the classic callback worker keeps running grace periods until it
+ * has. Poll it with tps_poll_state_synchronize_rcu(). Never blocks; callable
+ * inside a reader and from a callback.
+ *
+ * Return: the cookie.
+ */
+TPS_EXPORT unsigned long tps_start_poll_synchronize_rcu(void);
 
 /**
  * tps_poll_state_synchronize_rcu() - has a full grace period elapsed since

@@ -330,6 +330,17 @@ TPS_EXPORT int tps_call_qsbr(struct tps_rcu_head *head, tps_rcu_callback_t func)
 TPS_EXPORT void tps_qsbr_barrier(void);
 
 /**
+ * tps_defer_qsbr() - run fn(arg) after a QSBR grace period; tps_defer_rcu()
+ * for the QSBR flavour, with the same bound (4,096 calls in flight per
+ * thread, all flavours together). Past the bound the caller waits with
+ * tps_synchronize_qsbr() (an online caller is offline while it waits) and
+ * runs fn(arg) itself. Not inside a reader.
+ *
+ * Return: 0, or -EINVAL when fn is NULL.
+ */
+TPS_EXPORT int tps_defer_qsbr(void (*fn)(void *arg), void *arg);
+
+/**
  * tps_get_state_synchronize_qsbr() - a cookie for
  * tps_poll_state_synchronize_qsbr() and tps_cond_synchronize_qsbr().
  * Includes a full barrier. Never blocks; callable anywhere a thread may run.

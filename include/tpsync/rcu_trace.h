@@ -137,10 +137,32 @@ TPS_EXPORT int tps_call_rcu_tasks_trace(struct tps_rcu_head *head, tps_rcu_callb
 TPS_EXPORT void tps_rcu_barrier_tasks_trace(void);
 
 /**
+ * tps_defer_rcu_tasks_trace() - run fn(arg) after a tasks-trace grace
+ * period; tps_defer_rcu() for the tasks-trace flavour, with the same bound
+ * (4,096 calls in flight per thread, all flavours together) and the same
+ * waiting when it is reached. May block: not inside a tasks-trace reader.
+ * tps_rcu_barrier_tasks_trace() waits for deferred calls too.
+ *
+ * Return: 0, or -EINVAL when fn is NULL.
+ */
+TPS_EXPORT int tps_defer_rcu_tasks_trace(void (*fn)(void *arg), void *arg);
+
+/**
  * tps_get_state_synchronize_rcu_tasks_trace() - a cookie for the polled
  * functions below (full barrier first). Never blocks.
  */
 TPS_EXPORT unsigned long tps_get_state_synchronize_rcu_tasks_trace(void);
+
+/**
+ * tps_start_poll_synchronize_rcu_tasks_trace() - as
+ * tps_get_state_synchronize_rcu_tasks_trace(), and make sure the cookie's
+ * grace period will end without anyone waiting for it (the tasks-trace
+ * callback worker runs grace periods until it has). Never blocks; callable
+ * inside a reader and from a callback.
+ *
+ * Return: the cookie, for tps_poll_state_synchronize_rcu_tasks_trace().
+ */
+TPS_EXPORT unsigned long tps_start_poll_synchronize_rcu_tasks_trace(void);
 
 /** Has a full tasks-trace grace period elapsed since cookie? Never blocks. */
 TPS_EXPORT bool tps_poll_state_synchronize_rcu_tasks_trace(unsigned long cookie);

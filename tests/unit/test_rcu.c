@@ -311,6 +311,54 @@ static void test_cond_synchronize_waits(void **state)
 	unit_puppet_stop(&reader);
 }
 
+/* Polls cookie until it is done or 10 s have passed; true when done. */
+static bool poll_until_done(unsigned long cookie)
+{
+	for (int ms = 0; ms < 10000; ms++) {
+		if (tps_poll_state_synchronize_rcu(cookie))
+			return true;
+		unit_sleep_ms(1);
+	}
+	return false;
+}
+
+/* A started cookie completes with nobody calling synchronize. */
+static void test_start_poll_completes(void **state)
+{
+	unsigned long cookie, again;
+
+	(void)state;
+	tps_rcu_barrier();
+	cookie = tps_start_poll_synchronize_rcu();
+	again = tps_start_poll_synchronize_rcu();
+	assert_true(poll_until_done(cookie));
+	assert_true(poll_until_done(again));
+	/* Started from inside a reader: done only after the reader left. */
+	tps_rcu_read_lock();
+	cookie = tps_start_poll_synchronize_rcu();
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(tps_poll_state_synchronize_rcu(cookie));
+	tps_rcu_read_unlock();
+	assert_true(poll_until_done(cookie));
+}
+
+/* A started cookie waits for a reader of another thread, then completes alone. */
+static void test_start_poll_waits_for_reader(void **state)
+{
+	struct unit_puppet reader;
+	unsigned long cookie;
+
+	(void)state;
+	unit_puppet_start(&reader);
+	unit_puppet_run(&reader, rcu_lock_step);
+	cookie = tps_start_poll_synchronize_rcu();
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(tps_poll_state_synchronize_rcu(cookie));
+	unit_puppet_run(&reader, rcu_unlock_step);
+	assert_true(poll_until_done(cookie));
+	unit_puppet_stop(&reader);
+}
+
 /* ---- Pointer publication. ---- */
 
 struct item {
@@ -337,6 +385,14 @@ static void test_pointer_macros(void **state)
 	assert_ptr_equal(tps_rcu_dereference_protected(published), &b);
 	tps_rcu_assign_pointer(published, NULL);
 	assert_null(tps_rcu_dereference(published));
+	/* cmpxchg: returns what the pointer held; publishes only on a match. */
+	assert_null(tps_rcu_cmpxchg_pointer(&published, &a, &b));
+	assert_null(tps_rcu_dereference_protected(published));
+	assert_null(tps_rcu_cmpxchg_pointer(&published, NULL, &a));
+	assert_ptr_equal(tps_rcu_dereference_protected(published), &a);
+	assert_ptr_equal(tps_rcu_cmpxchg_pointer(&published, &a, &b), &a);
+	assert_ptr_equal(tps_rcu_dereference_protected(published), &b);
+	tps_rcu_assign_pointer(published, NULL);
 }
 
 static void test_container_of(void **state)
@@ -455,6 +511,8 @@ int main(void)
 	        cmocka_unit_test(test_poll_waits_for_reader),
 	        cmocka_unit_test(test_cond_synchronize_elapsed),
 	        cmocka_unit_test(test_cond_synchronize_waits),
+	        cmocka_unit_test(test_start_poll_completes),
+	        cmocka_unit_test(test_start_poll_waits_for_reader),
 	        cmocka_unit_test(test_pointer_macros),
 	        cmocka_unit_test(test_container_of),
 	        cmocka_unit_test(test_publish_and_reclaim),

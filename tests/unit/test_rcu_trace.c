@@ -213,6 +213,46 @@ static void test_reader_takes_page_faults(void **state)
 	munmap(fault_map, (size_t)len);
 }
 
+/* Polls cookie until it is done or 10 s have passed; true when done. */
+static bool trace_poll_until_done(unsigned long cookie)
+{
+	for (int ms = 0; ms < 10000; ms++) {
+		if (tps_poll_state_synchronize_rcu_tasks_trace(cookie))
+			return true;
+		unit_sleep_ms(1);
+	}
+	return false;
+}
+
+/*
+ * A started cookie waits for a (sleeping) reader of another thread, then
+ * completes with nobody calling synchronize; one started inside the
+ * caller's own reader completes after that reader.
+ */
+static void test_start_poll(void **state)
+{
+	struct unit_puppet reader;
+	unsigned long cookie;
+
+	(void)state;
+	cookie = tps_start_poll_synchronize_rcu_tasks_trace();
+	assert_true(trace_poll_until_done(cookie));
+	unit_puppet_start(&reader);
+	unit_puppet_run(&reader, trace_lock_step);
+	cookie = tps_start_poll_synchronize_rcu_tasks_trace();
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(tps_poll_state_synchronize_rcu_tasks_trace(cookie));
+	unit_puppet_run(&reader, trace_unlock_step);
+	assert_true(trace_poll_until_done(cookie));
+	unit_puppet_stop(&reader);
+	tps_rcu_read_lock_trace();
+	cookie = tps_start_poll_synchronize_rcu_tasks_trace();
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(tps_poll_state_synchronize_rcu_tasks_trace(cookie));
+	tps_rcu_read_unlock_trace();
+	assert_true(trace_poll_until_done(cookie));
+}
+
 /* ---- Sharing, polling, callbacks. ---- */
 
 #define SHARING_UPDATERS 4
@@ -591,6 +631,7 @@ int main(void)
 	        cmocka_unit_test(test_reader_takes_page_faults),
 	        cmocka_unit_test(test_grace_period_sharing),
 	        cmocka_unit_test(test_polled),
+	        cmocka_unit_test(test_start_poll),
 	        cmocka_unit_test(test_cond_synchronize_waits_for_reader),
 	        cmocka_unit_test(test_call_waits_for_reader),
 	        cmocka_unit_test(test_barrier_runs_everything),

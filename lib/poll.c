@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/poll.c - start_poll for the flavours whose grace periods run only when
+ * someone waits: a self-requeueing callback keeps the flavour's worker
+ * running grace periods until the newest requested cookie is done.
+ *
+ * A request raises `want` to its cookie, then queues the poller unless it
+ * is queued already. The worker runs the poller after a grace period that
+ * began after the poller was queued; the poller clears `queued`, then looks
+ * at `want` and queues itself again if that cookie is not done. (Q1)/(Q2)
+ * make sure a request racing with the poller's last look is never lost:
+ * either the poller sees the raised `want`, or the request sees `queued`
+ * clear and queues the poller itself.
+ */
+#include "internal.h"
+
+static void poller_queue(struct tps__poller *p);
+
+static void poller_cb(struct tps_rcu_head *head)
+{
+	struct tps__poller *p = tps_container_of(head, struct tps__poller, head);
+	unsigned long want;
+
+	/*
+	 * Release: the worker is done with the head (it read the link before
+	 * calling us) before poller_queue() may queue it again; pairs with the
+	 * acquiring compare-and-swap there.
+	 */
+	atomic_store_explicit(&p->queued, 0, memory_order_release);
+	/*
+	 * (Q2) full fence, pairs with (Q1) in tps__poller_start(): the store of
+	 * `queued` above and the load of `want` below against the request's
+	 * store of `want` and load of `queued` (store buffering).
+	 */
+	tps_smp_mb();
+	want = atomic_load_explicit(&p->want, memory_order_relaxed);
+	if (!tps__gpseq_done(p->g, want))
+		poller_queue(p);
+}
+
+static void poller_queue(struct tps__poller *p)
+{
+	int zero = 0;
+
+	if (atomic_compare_exchange_strong_explicit(&p->queued, &zero, 1, memory_order_acquire,
+	                                            memory_order_relaxed)) {
+		/* start_poll never blocks: no helping a flooded worker here. */
+		tps__cb_no_help_begin();
+		tps__cb_enqueue(p->w, &p->head, poller_cb);
+		tps__cb_no_help_end();
+	}
+}
+
+unsigned long tps__poller_start(struct tps__poller *p)
+{
+	unsigned long cookie = tps__gpseq_snap(p->g);
+	unsigned long want = atomic_load_explicit(&p->want, memory_order_relaxed);
+
+	while (!TPS_SEQ_GE(want, cookie) &&
+	       !atomic_compare_exchange_weak_explicit(&p->want, &want, cookie, memory_order_relaxed,
+	                                              memory_order_relaxed))
+		;
+	/* (Q1) full fence, pairs with (Q2) in poller_cb(). */
+	tps_smp_mb();
+	if (!tps__gpseq_done(p->g, cookie))
+		poller_queue(p);
+	return cookie;
+}
