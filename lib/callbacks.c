@@ -119,14 +119,12 @@ static int start_worker(struct tps__cb_worker *w)
 	return 0;
 }
 
-int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func)
+/* Called with w->lock held, w listed. */
+static void enqueue_locked(struct tps__cb_worker *w, struct tps_rcu_head *head,
+                           tps_rcu_callback_t func)
 {
-	if (!head || !func)
-		return -EINVAL;
 	head->func = func;
 	head->next = NULL;
-	ensure_listed(w);
-	pthread_mutex_lock(&w->lock);
 	*w->tail = head;
 	w->tail = &head->next;
 	w->queued++;
@@ -135,8 +133,35 @@ int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu
 		start_worker(w);
 	else if (w->state == TPS__CB_IDLE)
 		pthread_cond_signal(&w->wake);
+}
+
+int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func)
+{
+	if (!head || !func)
+		return -EINVAL;
+	ensure_listed(w);
+	pthread_mutex_lock(&w->lock);
+	enqueue_locked(w, head, func);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
+}
+
+void tps__cb_enqueue_once(struct tps__cb_worker *w, struct tps_rcu_head *head,
+                          tps_rcu_callback_t func, _Atomic int *queued)
+{
+	int zero = 0;
+
+	ensure_listed(w);
+	pthread_mutex_lock(&w->lock);
+	/*
+	 * Acquire: pairs with the release store that clears *queued once its
+	 * callback no longer uses head. Under w->lock, which fork preparation
+	 * holds: a child never finds *queued set for a head not on the queue.
+	 */
+	if (atomic_compare_exchange_strong_explicit(queued, &zero, 1, memory_order_acquire,
+	                                            memory_order_relaxed))
+		enqueue_locked(w, head, func);
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* Time between attempts to create a worker thread when creation fails. */
