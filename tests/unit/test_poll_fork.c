@@ -11,6 +11,7 @@
 #include "unit.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_trace.h>
@@ -108,5 +109,11 @@ int main(void)
 	        cmocka_unit_test(test_start_poll_requested_during_fork),
 	};
 
+	/* As test_fork: a child of a multi-threaded fork cannot start threads under TSan. */
+	if (UNIT_TSAN) {
+		fprintf(stderr, "test_poll_fork: skipped under ThreadSanitizer, which does not "
+		                "support threads after a multi-threaded fork\n");
+		return UNIT_SKIP_STATUS;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
