@@ -357,18 +357,18 @@ static void help(struct tps__cb_worker *w)
 		atomic_store_explicit(&w->flooded, false, memory_order_relaxed);
 }
 
-int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func)
+/*
+ * Pushes head on w's inbox and wakes the worker if it sleeps. lock_held: the
+ * caller holds w->lock (a worker not started yet is started without taking
+ * it again).
+ */
+static void push(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func,
+                 bool lock_held)
 {
 	struct tps_rcu_head *top;
 	unsigned long queued;
 
-	if (!head || !func)
-		return -EINVAL;
 	head->func = func;
-	ensure_listed(w);
-	if (tps_unlikely(atomic_load_explicit(&w->flooded, memory_order_relaxed)) &&
-	    caller_may_help(w))
-		help(w);
 	/* Counted in before the push: see "Barriers" above. */
 	queued = atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
 	/* A look at the worker's side now and then, not at every call. */
@@ -388,11 +388,13 @@ int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu
 	                                                memory_order_relaxed));
 	/* (C4) acquire: pairs with (C3). */
 	if (tps_unlikely(!atomic_load_explicit(&w->started, memory_order_acquire))) {
-		pthread_mutex_lock(&w->lock);
+		if (!lock_held)
+			pthread_mutex_lock(&w->lock);
 		/* Without a worker the callback stays queued; the next call or barrier retries. */
 		if (!atomic_load_explicit(&w->started, memory_order_relaxed))
 			start_worker(w);
-		pthread_mutex_unlock(&w->lock);
+		if (!lock_held)
+			pthread_mutex_unlock(&w->lock);
 	}
 	/*
 	 * (Q2) seq_cst load after the seq_cst (Q1): pairs with (Q4) in
@@ -402,7 +404,36 @@ int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu
 	 */
 	if (atomic_load_explicit(&w->sleeping, memory_order_seq_cst))
 		wake_worker(w);
+}
+
+int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func)
+{
+	if (!head || !func)
+		return -EINVAL;
+	ensure_listed(w);
+	if (tps_unlikely(atomic_load_explicit(&w->flooded, memory_order_relaxed)) &&
+	    caller_may_help(w))
+		help(w);
+	push(w, head, func, false);
 	return 0;
+}
+
+void tps__cb_enqueue_once(struct tps__cb_worker *w, struct tps_rcu_head *head,
+                          tps_rcu_callback_t func, _Atomic int *queued)
+{
+	int zero = 0;
+
+	ensure_listed(w);
+	pthread_mutex_lock(&w->lock);
+	/*
+	 * Acquire: pairs with the release store that clears *queued once its
+	 * callback no longer uses head. Under w->lock, which fork preparation
+	 * holds: a child never finds *queued set for a head not on the queue.
+	 */
+	if (atomic_compare_exchange_strong_explicit(queued, &zero, 1, memory_order_acquire,
+	                                            memory_order_relaxed))
+		push(w, head, func, true); /* never helps: its callers must not block */
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* Time between attempts to create a worker thread when creation fails. */

@@ -55,6 +55,13 @@ static void owner_put(struct defer_owner *o)
 
 static void defer_thread_exit(void *p)
 {
+	/*
+	 * Forget the block before dropping the thread's reference: a
+	 * destructor that runs after this one and defers a call makes a new
+	 * block (its key value makes this destructor run again) instead of
+	 * using one the last put may already have freed.
+	 */
+	defer_self = NULL;
 	owner_put(p);
 }
 

@@ -202,6 +202,14 @@ struct tps__cb_worker {
 #define TPS__CB_BACKLOG_HIGH 16384UL
 
 int tps__cb_enqueue(struct tps__cb_worker *w, struct tps_rcu_head *head, tps_rcu_callback_t func);
+/*
+ * Queues head (func not NULL) unless *queued is set, and sets *queued, both
+ * under w's lock: a fork never separates the flag from the queue. Whoever
+ * clears *queued (the callback, once done with head) does so with a release
+ * store.
+ */
+void tps__cb_enqueue_once(struct tps__cb_worker *w, struct tps_rcu_head *head,
+                          tps_rcu_callback_t func, _Atomic int *queued);
 /* Waits until every callback queued before the call has run. */
 void tps__cb_barrier(struct tps__cb_worker *w);
 /* Is the calling thread running callbacks of w? */

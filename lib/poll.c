@@ -24,7 +24,7 @@ static void poller_cb(struct tps_rcu_head *head)
 	/*
 	 * Release: the worker is done with the head (it read the link before
 	 * calling us) before poller_queue() may queue it again; pairs with the
-	 * acquiring compare-and-swap there.
+	 * acquiring compare-and-swap in tps__cb_enqueue_once().
 	 */
 	atomic_store_explicit(&p->queued, 0, memory_order_release);
 	/*
@@ -40,15 +40,15 @@ static void poller_cb(struct tps_rcu_head *head)
 
 static void poller_queue(struct tps__poller *p)
 {
-	int zero = 0;
-
-	if (atomic_compare_exchange_strong_explicit(&p->queued, &zero, 1, memory_order_acquire,
-	                                            memory_order_relaxed)) {
-		/* start_poll never blocks: no helping a flooded worker here. */
-		tps__cb_no_help_begin();
-		tps__cb_enqueue(p->w, &p->head, poller_cb);
-		tps__cb_no_help_end();
-	}
+	/*
+	 * Most requests find the poller queued: no lock for them. Relaxed:
+	 * (Q1)/(Q2) order this load. The flag is set only together with the
+	 * queueing, under the worker's lock, so that a fork between the two
+	 * cannot leave a child with the flag set and no poller queued.
+	 */
+	if (atomic_load_explicit(&p->queued, memory_order_relaxed))
+		return;
+	tps__cb_enqueue_once(p->w, &p->head, poller_cb, &p->queued);
 }
 
 unsigned long tps__poller_start(struct tps__poller *p)

@@ -50,6 +50,9 @@ extern const struct rcu_flavor_struct tps_urcu_flavor_rcu_tasks_trace;
  * tps_qsbr_thread_offline()/online(), tps_synchronize_qsbr(),
  * tps_call_qsbr(), ...), with liburcu QSBR's rules: threads register and
  * announce quiescent states; read_ongoing tells whether the thread is online.
+ * A registered thread calls fork() and cds_lfht_destroy() offline: both wait
+ * for the table's resize worker, whose grace period waits for every online
+ * thread.
  */
 extern const struct rcu_flavor_struct tps_urcu_flavor_qsbr;
 

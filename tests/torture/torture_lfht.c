@@ -36,18 +36,26 @@
 #define FLAVOR (&tps_urcu_flavor_rcu_tasks_trace)
 #define NAME "torture_lfht_trace"
 #define READERS_SLEEP 1
-#define EXPLICIT_RESIZES 1
+#define TABLE_FLAGS (CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING)
 #elif defined(LFHT_QSBR)
 /* QSBR: threads announce quiescent states and sleep offline, outside readers. */
 #define FLAVOR (&tps_urcu_flavor_qsbr)
 #define NAME "torture_lfht_qsbr"
 #define READERS_SLEEP 0
-#define EXPLICIT_RESIZES 0
+/*
+ * No auto-resize under QSBR: liburcu's resize worker registers (goes
+ * online) and then blocks on the table's resize lock, so when an explicit
+ * cds_lfht_resize() holds that lock and waits for a grace period, the
+ * grace period waits for the blocked worker and neither ever returns
+ * (liburcu's own QSBR flavour deadlocks the same way). The explicit resizes
+ * below, from one thread only, still free bucket tables after grace periods.
+ */
+#define TABLE_FLAGS CDS_LFHT_ACCOUNTING
 #else
 #define FLAVOR (&tps_urcu_flavor_rcu)
 #define NAME "torture_lfht_rcu"
 #define READERS_SLEEP 0
-#define EXPLICIT_RESIZES 1
+#define TABLE_FLAGS (CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING)
 #endif
 
 #define NREADERS 3
@@ -57,6 +65,10 @@
 /* Nodes one reader checks per critical section. */
 #define LOOKUPS_PER_READ 4
 #define DEFAULT_SECONDS 5
+/* Updates between two explicit resizes (a power of two; -D for stress runs). */
+#ifndef RESIZE_PERIOD
+#define RESIZE_PERIOD 4096
+#endif
 
 struct tnode {
 	struct cds_lfht_node lf;
@@ -237,15 +249,14 @@ static void *updater(void *arg)
 		}
 		FLAVOR->read_quiescent_state();
 		/*
-		 * Explicit resizes from one updater, and none under QSBR:
-		 * cds_lfht_resize() runs online and waits for grace periods
-		 * while it holds the table's resize lock, which the table's
-		 * auto-resize worker also takes online; under QSBR a thread
-		 * blocked online on that lock holds those grace periods up
-		 * (with liburcu's QSBR flavour as with tpsync's).
+		 * Explicit resizes from one updater only: cds_lfht_resize()
+		 * runs online and waits for grace periods while it holds the
+		 * table's resize lock, so under QSBR a second online thread
+		 * blocked on that lock would hold those grace periods up (the
+		 * auto-resize worker is such a thread: see TABLE_FLAGS).
 		 */
-		if (EXPLICIT_RESIZES && arg == (void *)1 && (n & 4095) == 4095) {
-			cds_lfht_resize(ht, (n & 8192) ? 4 : 256);
+		if (arg == (void *)1 && (n & (RESIZE_PERIOD - 1)) == RESIZE_PERIOD - 1) {
+			cds_lfht_resize(ht, (n & (2 * RESIZE_PERIOD)) ? 4 : 256);
 			atomic_fetch_add(&resizes, 1);
 		}
 		n++;
@@ -282,7 +293,7 @@ int main(void)
 	int i;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	ht = cds_lfht_new_flavor(4, 4, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, FLAVOR, NULL);
+	ht = cds_lfht_new_flavor(4, 4, 0, TABLE_FLAGS, FLAVOR, NULL);
 	if (!ht) {
 		fprintf(stderr, "%s: cds_lfht_new_flavor failed\n", NAME);
 		return TORTURE_EXIT_SETUP;

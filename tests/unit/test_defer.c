@@ -152,6 +152,43 @@ static void test_outlives_thread(void **state)
 	assert_int_equal(atomic_load(&ran), 10);
 }
 
+static pthread_key_t late_key;
+
+/* A destructor that runs after the library's own at thread exit. */
+static void late_destructor(void *arg)
+{
+	(void)arg;
+	tps_defer_rcu(count_call, (void *)1);
+}
+
+static void *exiting_with_late_destructor(void *arg)
+{
+	(void)arg;
+	tps_defer_rcu(count_call, (void *)1);
+	/* Nothing in flight at exit: the thread holds the only reference. */
+	tps_rcu_barrier();
+	pthread_setspecific(late_key, (void *)1);
+	return NULL;
+}
+
+/*
+ * A thread-specific destructor that defers a call after the library's
+ * destructor has dropped the thread's block: the call runs, and nothing
+ * freed is touched (ASan).
+ */
+static void test_defer_from_late_destructor(void **state)
+{
+	(void)state;
+	atomic_store(&ran, 0);
+	/* The library's key exists before ours: its destructor runs first. */
+	assert_int_equal(tps_defer_rcu(count_call, (void *)1), 0);
+	assert_int_equal(pthread_key_create(&late_key, late_destructor), 0);
+	unit_thread_join(unit_thread_start(exiting_with_late_destructor, NULL));
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&ran), 3);
+	pthread_key_delete(late_key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +196,7 @@ int main(void)
 	        cmocka_unit_test(test_runs_after_grace_period),
 	        cmocka_unit_test(test_bounded_per_thread),
 	        cmocka_unit_test(test_outlives_thread),
+	        cmocka_unit_test(test_defer_from_late_destructor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -301,6 +301,76 @@ static inline void rcu_defer_barrier_thread(void)
 	TPS__URCU_BARRIER();
 }
 
+/*
+ * ---- liburcu's flavour-prefixed names. ----
+ * A program that includes <urcu/urcu-memb.h> (or <urcu/urcu-qsbr.h>) calls
+ * urcu_memb_read_lock() (urcu_qsbr_read_lock()) and so on: the same
+ * functions under the flavour's prefix.
+ */
+#if defined(TPS__URCU_QSBR)
+#define urcu_qsbr_read_lock rcu_read_lock
+#define urcu_qsbr_read_unlock rcu_read_unlock
+#define urcu_qsbr_read_ongoing rcu_read_ongoing
+#define urcu_qsbr_quiescent_state rcu_quiescent_state
+#define urcu_qsbr_thread_offline rcu_thread_offline
+#define urcu_qsbr_thread_online rcu_thread_online
+#define urcu_qsbr_register_thread rcu_register_thread
+#define urcu_qsbr_unregister_thread rcu_unregister_thread
+#define urcu_qsbr_init rcu_init
+#define urcu_qsbr_synchronize_rcu synchronize_rcu
+#define urcu_qsbr_call_rcu call_rcu
+#define urcu_qsbr_barrier rcu_barrier
+#define urcu_qsbr_create_call_rcu_data create_call_rcu_data
+#define urcu_qsbr_call_rcu_data_free call_rcu_data_free
+#define urcu_qsbr_get_default_call_rcu_data get_default_call_rcu_data
+#define urcu_qsbr_get_call_rcu_data get_call_rcu_data
+#define urcu_qsbr_get_thread_call_rcu_data get_thread_call_rcu_data
+#define urcu_qsbr_set_thread_call_rcu_data set_thread_call_rcu_data
+#define urcu_qsbr_get_cpu_call_rcu_data get_cpu_call_rcu_data
+#define urcu_qsbr_set_cpu_call_rcu_data set_cpu_call_rcu_data
+#define urcu_qsbr_create_all_cpu_call_rcu_data create_all_cpu_call_rcu_data
+#define urcu_qsbr_free_all_cpu_call_rcu_data free_all_cpu_call_rcu_data
+#define urcu_qsbr_call_rcu_before_fork call_rcu_before_fork
+#define urcu_qsbr_call_rcu_after_fork_parent call_rcu_after_fork_parent
+#define urcu_qsbr_call_rcu_after_fork_child call_rcu_after_fork_child
+#define urcu_qsbr_defer_rcu defer_rcu
+#define urcu_qsbr_defer_register_thread rcu_defer_register_thread
+#define urcu_qsbr_defer_unregister_thread rcu_defer_unregister_thread
+#define urcu_qsbr_defer_barrier rcu_defer_barrier
+#define urcu_qsbr_defer_barrier_thread rcu_defer_barrier_thread
+#else
+#define urcu_memb_read_lock rcu_read_lock
+#define urcu_memb_read_unlock rcu_read_unlock
+#define urcu_memb_read_ongoing rcu_read_ongoing
+#define urcu_memb_quiescent_state rcu_quiescent_state
+#define urcu_memb_thread_offline rcu_thread_offline
+#define urcu_memb_thread_online rcu_thread_online
+#define urcu_memb_register_thread rcu_register_thread
+#define urcu_memb_unregister_thread rcu_unregister_thread
+#define urcu_memb_init rcu_init
+#define urcu_memb_synchronize_rcu synchronize_rcu
+#define urcu_memb_call_rcu call_rcu
+#define urcu_memb_barrier rcu_barrier
+#define urcu_memb_create_call_rcu_data create_call_rcu_data
+#define urcu_memb_call_rcu_data_free call_rcu_data_free
+#define urcu_memb_get_default_call_rcu_data get_default_call_rcu_data
+#define urcu_memb_get_call_rcu_data get_call_rcu_data
+#define urcu_memb_get_thread_call_rcu_data get_thread_call_rcu_data
+#define urcu_memb_set_thread_call_rcu_data set_thread_call_rcu_data
+#define urcu_memb_get_cpu_call_rcu_data get_cpu_call_rcu_data
+#define urcu_memb_set_cpu_call_rcu_data set_cpu_call_rcu_data
+#define urcu_memb_create_all_cpu_call_rcu_data create_all_cpu_call_rcu_data
+#define urcu_memb_free_all_cpu_call_rcu_data free_all_cpu_call_rcu_data
+#define urcu_memb_call_rcu_before_fork call_rcu_before_fork
+#define urcu_memb_call_rcu_after_fork_parent call_rcu_after_fork_parent
+#define urcu_memb_call_rcu_after_fork_child call_rcu_after_fork_child
+#define urcu_memb_defer_rcu defer_rcu
+#define urcu_memb_defer_register_thread rcu_defer_register_thread
+#define urcu_memb_defer_unregister_thread rcu_defer_unregister_thread
+#define urcu_memb_defer_barrier rcu_defer_barrier
+#define urcu_memb_defer_barrier_thread rcu_defer_barrier_thread
+#endif
+
 #ifdef __cplusplus
 }
 #endif
