@@ -579,3 +579,23 @@ void tps__cb_fork_child(void)
 	}
 	pthread_mutex_unlock(&workers_mutex);
 }
+
+static bool chain_holds(const struct tps_rcu_head *c, const struct tps_rcu_head *h)
+{
+	for (; c; c = c->next)
+		if (c == h)
+			return true;
+	return false;
+}
+
+/* Only the calling thread exists: the lock is for form, nothing else runs. */
+bool tps__cb_fork_child_holds(struct tps__cb_worker *w, const struct tps_rcu_head *h)
+{
+	bool held;
+
+	pthread_mutex_lock(&w->lock);
+	held = chain_holds(w->head, h) || chain_holds(w->batch, h) ||
+	       chain_holds(atomic_load_explicit(&w->inbox, memory_order_acquire), h);
+	pthread_mutex_unlock(&w->lock);
+	return held;
+}

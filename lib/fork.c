@@ -37,6 +37,7 @@ static void fork_child(void)
 	tps__rcu_fork_child();
 	tps__trace_fork_child();
 	tps__cb_fork_child();
+	tps__srcu_fork_child_poll();
 	tps__tracepoint_fork_child();
 }
 

@@ -201,6 +201,11 @@ void tps__tracepoint_fork_child(void);
 void tps__cb_fork_prepare(void);
 void tps__cb_fork_parent(void);
 void tps__cb_fork_child(void);
+/*
+ * In a fork child, after tps__cb_fork_child(): is h queued on w (not run, not
+ * running)? A callback another thread ran or was queueing at the fork is not.
+ */
+bool tps__cb_fork_child_holds(struct tps__cb_worker *w, const struct tps_rcu_head *h);
 void tps__registry_fork_prepare(void);
 void tps__registry_fork_parent(void);
 void tps__registry_fork_child(void);
@@ -210,6 +215,8 @@ void tps__trace_fork_child(void);
 void tps__srcu_fork_prepare(void);
 void tps__srcu_fork_parent(void);
 void tps__srcu_fork_child(void);
+/* After tps__cb_fork_child(): requeues a poll callback the child lost. */
+void tps__srcu_fork_child_poll(void);
 /* Installs the handlers once (called from the fence initialization). */
 void tps__fork_init(void);
 
