@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
+#include <tpsync/srcu.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 /*
@@ -502,6 +504,69 @@ static void test_flood_bounded(void **state)
 	free(prod);
 }
 
+/*
+ * A tasks-trace flood queued from inside an SRCU reader, while a trace
+ * reader waits for that SRCU domain's grace period (trace readers may
+ * block). The producer cannot tell it is an SRCU reader: if it waited for
+ * a trace grace period past the threshold, that grace period would wait
+ * for the trace reader, which waits for the producer. Just past the
+ * threshold (flood set at the 16,385th call, helping from the next).
+ */
+#define TRACE_FLOOD_N (16384 + 8)
+
+static struct tps_rcu_head trace_flood_heads[TRACE_FLOOD_N];
+static atomic_long trace_flood_run;
+static atomic_int trace_flood_stage;
+
+static void trace_flood_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_fetch_add(&trace_flood_run, 1);
+}
+
+static void *trace_reader_waits_for_srcu(void *arg)
+{
+	tps_rcu_read_lock_trace();
+	atomic_store(&trace_flood_stage, 1);
+	tps_synchronize_srcu(arg);
+	tps_rcu_read_unlock_trace();
+	return NULL;
+}
+
+static void trace_flood_in_srcu_reader(void *arg)
+{
+	struct tps_srcu s;
+	pthread_t t;
+	long i;
+	int idx;
+
+	(void)arg;
+	/* Queueing takes well under a second; a hang ends in SIGALRM, a failure. */
+	alarm(20);
+	child_check(tps_srcu_init(&s) == 0);
+	idx = tps_srcu_read_lock(&s);
+	t = unit_thread_start(trace_reader_waits_for_srcu, &s);
+	while (atomic_load(&trace_flood_stage) != 1)
+		unit_sleep_ms(1);
+	for (i = 0; i < TRACE_FLOOD_N; i++)
+		child_check(tps_call_rcu_tasks_trace(&trace_flood_heads[i], trace_flood_cb) == 0);
+	tps_srcu_read_unlock(&s, idx);
+	unit_thread_join(t);
+	tps_rcu_barrier_tasks_trace();
+	child_check(atomic_load(&trace_flood_run) == TRACE_FLOOD_N);
+	child_check(tps_srcu_cleanup(&s) == 0);
+	alarm(0);
+}
+
+static void test_trace_flood_inside_srcu_reader(void **state)
+{
+	struct unit_child c;
+
+	(void)state;
+	unit_run_child(trace_flood_in_srcu_reader, NULL, &c);
+	unit_expect_success(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +582,7 @@ int main(void)
 	        cmocka_unit_test(test_callback_queues_callback),
 	        cmocka_unit_test(test_reclaim_with_callbacks),
 	        cmocka_unit_test(test_flood_bounded),
+	        cmocka_unit_test(test_trace_flood_inside_srcu_reader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
