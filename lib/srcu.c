@@ -1003,7 +1003,10 @@ void tps__srcu_fork_child_poll(void)
 	for (p = domains; p; p = p->next) {
 		unsigned long want;
 
-		if (!atomic_load_explicit(&p->poll_queued, memory_order_relaxed) ||
+		/* A domain cleaned up (its worker gone) but not yet unlinked is left alone. */
+		if (atomic_load_explicit(&p->domain->magic, memory_order_relaxed) ==
+		            SRCU_MAGIC_DEAD ||
+		    !atomic_load_explicit(&p->poll_queued, memory_order_relaxed) ||
 		    tps__cb_fork_child_holds(&p->worker, &p->poll_head))
 			continue;
 		atomic_store_explicit(&p->poll_queued, 0, memory_order_relaxed);

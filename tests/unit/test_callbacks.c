@@ -378,6 +378,8 @@ struct flood_obj {
 
 static atomic_long flood_queued, flood_run;
 static atomic_bool flood_stop;
+/* Which flavour floods: classic, or tasks-trace (whose producers never wait for a grace period). */
+static bool flood_trace;
 
 struct flood_producer {
 	bool in_reader;
@@ -399,6 +401,8 @@ static bool flood_queue_one(void)
 		return false;
 	memset(o->payload, 1, sizeof(o->payload));
 	atomic_fetch_add_explicit(&flood_queued, 1, memory_order_relaxed);
+	if (flood_trace)
+		return tps_call_rcu_tasks_trace(&o->head, flood_cb) == 0;
 	return tps_call_rcu(&o->head, flood_cb) == 0;
 }
 
@@ -412,10 +416,16 @@ static void *flood_produce(void *arg)
 			int i;
 
 			for (i = 0; i < FLOOD_BURST; i++) {
-				tps_rcu_read_lock();
+				if (flood_trace)
+					tps_rcu_read_lock_trace();
+				else
+					tps_rcu_read_lock();
 				if (!flood_queue_one())
 					abort();
-				tps_rcu_read_unlock();
+				if (flood_trace)
+					tps_rcu_read_unlock_trace();
+				else
+					tps_rcu_read_unlock();
 			}
 			p->calls += FLOOD_BURST;
 			usleep(FLOOD_PAUSE_US);
@@ -443,7 +453,15 @@ static long rss_bytes(void)
 	return resident * sysconf(_SC_PAGESIZE);
 }
 
-static void test_flood_bounded(void **state)
+static void flood_barrier(void)
+{
+	if (flood_trace)
+		tps_rcu_barrier_tasks_trace();
+	else
+		tps_rcu_barrier();
+}
+
+static void flood_bounded(void)
 {
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	int n = (int)(nproc > 0 ? 2 * nproc + 2 : 6) + FLOOD_IN_READERS;
@@ -453,10 +471,9 @@ static void test_flood_bounded(void **state)
 	unsigned long outside_helps = 0;
 	int i, ms;
 
-	(void)state;
 	assert_non_null(prod);
 	assert_non_null(t);
-	tps_rcu_barrier();
+	flood_barrier();
 	atomic_store(&flood_queued, 0);
 	atomic_store(&flood_run, 0);
 	atomic_store(&flood_stop, false);
@@ -480,16 +497,16 @@ static void test_flood_bounded(void **state)
 	atomic_store(&flood_stop, true);
 	for (i = 0; i < n; i++)
 		unit_thread_join(t[i]);
-	tps_rcu_barrier();
+	flood_barrier();
 	for (i = FLOOD_IN_READERS; i < n; i++) {
 		outside_helps += prod[i].helps;
 		outside_calls += prod[i].calls;
 	}
 	fprintf(stderr,
-	        "flood: %d producers (%d in readers), %ld calls outside readers, %lu waits, "
+	        "flood (%s): %d producers (%d in readers), %ld calls outside readers, %lu waits, "
 	        "peak in flight %ld, peak RSS growth %ld KiB, %ld callbacks run in %d ms\n",
-	        n, FLOOD_IN_READERS, outside_calls, outside_helps, peak_flight, peak_rss >> 10,
-	        atomic_load(&flood_run), ms);
+	        flood_trace ? "tasks-trace" : "classic", n, FLOOD_IN_READERS, outside_calls,
+	        outside_helps, peak_flight, peak_rss >> 10, atomic_load(&flood_run), ms);
 	assert_int_equal(atomic_load(&flood_queued), atomic_load(&flood_run));
 	assert_true(peak_flight <= FLOOD_MAX_IN_FLIGHT);
 	assert_true(peak_rss <= FLOOD_MAX_RSS_GROWTH);
@@ -502,6 +519,20 @@ static void test_flood_bounded(void **state)
 	}
 	free(t);
 	free(prod);
+}
+
+static void test_flood_bounded(void **state)
+{
+	(void)state;
+	flood_trace = false;
+	flood_bounded();
+}
+
+static void test_flood_bounded_trace(void **state)
+{
+	(void)state;
+	flood_trace = true;
+	flood_bounded();
 }
 
 /*
@@ -582,6 +613,7 @@ int main(void)
 	        cmocka_unit_test(test_callback_queues_callback),
 	        cmocka_unit_test(test_reclaim_with_callbacks),
 	        cmocka_unit_test(test_flood_bounded),
+	        cmocka_unit_test(test_flood_bounded_trace),
 	        cmocka_unit_test(test_trace_flood_inside_srcu_reader),
 	};
 
