@@ -536,6 +536,89 @@ static void test_flood_bounded_trace(void **state)
 }
 
 /*
+ * fork() at any point of a flood: producers waiting past the threshold,
+ * the worker between batches, in a grace period or asleep. In each child
+ * (the forking thread alone), the counts are right: a flood of its own is
+ * throttled and run, in order, and a barrier waits for all of it.
+ */
+#define FORK_FLOOD_CHILDREN 20
+#define FORK_FLOOD_N (16384 * 2)
+#define FORK_FLOOD_PRODUCERS 4
+
+struct ordered_cb {
+	struct tps_rcu_head head;
+	long seq;
+};
+
+static long child_next_seq;
+static bool child_out_of_order;
+
+static void ordered_cb_fn(struct tps_rcu_head *head)
+{
+	struct ordered_cb *o = tps_container_of(head, struct ordered_cb, head);
+
+	if (o->seq != child_next_seq)
+		child_out_of_order = true;
+	child_next_seq = o->seq + 1;
+	free(o);
+}
+
+static void flood_in_child(void *arg)
+{
+	long i;
+
+	(void)arg;
+	alarm(20);
+	flood_barrier();
+	/*
+	 * Everything the parent's producers queued ran here, but for their
+	 * calls under way at the fork and the callback the worker was running.
+	 */
+	child_check(atomic_load(&flood_queued) - atomic_load(&flood_run) <=
+	            FORK_FLOOD_PRODUCERS + 1);
+	child_next_seq = 0;
+	for (i = 0; i < FORK_FLOOD_N; i++) {
+		struct ordered_cb *o = malloc(sizeof(*o));
+
+		child_check(o != NULL);
+		o->seq = i;
+		child_check(tps_call_rcu(&o->head, ordered_cb_fn) == 0);
+	}
+	tps_rcu_barrier();
+	child_check(child_next_seq == FORK_FLOOD_N);
+	child_check(!child_out_of_order);
+	alarm(0);
+}
+
+static void test_fork_during_flood(void **state)
+{
+	struct flood_producer prod[FORK_FLOOD_PRODUCERS] = {{.in_reader = false}};
+	pthread_t t[FORK_FLOOD_PRODUCERS];
+	int i;
+
+	(void)state;
+	if (UNIT_TSAN)
+		skip();
+	flood_trace = false;
+	tps_rcu_barrier();
+	atomic_store(&flood_stop, false);
+	for (i = 0; i < FORK_FLOOD_PRODUCERS; i++)
+		t[i] = unit_thread_start(flood_produce, &prod[i]);
+	for (i = 0; i < FORK_FLOOD_CHILDREN; i++) {
+		struct unit_child c;
+
+		unit_sleep_ms(5);
+		unit_run_child(flood_in_child, NULL, &c);
+		unit_expect_success(&c);
+	}
+	atomic_store(&flood_stop, true);
+	for (i = 0; i < FORK_FLOOD_PRODUCERS; i++)
+		unit_thread_join(t[i]);
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&flood_queued), atomic_load(&flood_run));
+}
+
+/*
  * A tasks-trace flood queued from inside an SRCU reader, while a trace
  * reader waits for that SRCU domain's grace period (trace readers may
  * block). The producer cannot tell it is an SRCU reader: if it waited for
@@ -618,6 +701,7 @@ int main(void)
 	        cmocka_unit_test(test_flood_bounded),
 	        cmocka_unit_test(test_flood_bounded_trace),
 	        cmocka_unit_test(test_trace_flood_inside_srcu_reader),
+	        cmocka_unit_test(test_fork_during_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
