@@ -342,14 +342,15 @@ static void help(struct tps__cb_worker *w)
 		for (n = 0; n < TPS__CB_HELP_MAX_WAITS && backlog(w) > TPS__CB_BACKLOG_HIGH; n++) {
 			struct timespec deadline;
 
-			clock_gettime(CLOCK_REALTIME, &deadline);
+			/* Monotonic: a step of the wall clock must not stretch the wait. */
+			clock_gettime(CLOCK_MONOTONIC, &deadline);
 			deadline.tv_nsec += TPS__CB_HELP_WAIT_NS;
 			if (deadline.tv_nsec >= 1000000000L) {
 				deadline.tv_sec++;
 				deadline.tv_nsec -= 1000000000L;
 			}
 			helps++;
-			pthread_cond_timedwait(&w->done, &w->lock, &deadline);
+			pthread_cond_clockwait(&w->done, &w->lock, CLOCK_MONOTONIC, &deadline);
 		}
 		w->barrier_waiters--;
 		pthread_mutex_unlock(&w->lock);

@@ -117,6 +117,7 @@ TPS_EXPORT void tps_synchronize_rcu_tasks_trace(void);
  * period (a trace reader may wait for an SRCU grace period that the caller,
  * inside that SRCU reader, holds up), so it may be called inside any reader.
  * Inside a classic or tasks-trace reader and from a callback it never blocks.
+ * Not async-signal-safe.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
  */
