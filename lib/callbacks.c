@@ -30,12 +30,13 @@
  * producers outrun the worker. A producer that may block (outside every
  * classic and tasks-trace reader, not running callbacks itself, not inside
  * tps__cb_no_help_begin()) then waits for one grace period of the flavour
- * before it queues, and for the worker's batches while the backlog stays
- * past the threshold (see help()): producers past the threshold sleep
- * rather than queue, which leaves the CPU to the worker. A producer inside
- * a reader never waits (its grace period would wait for it), nor does one
- * on a worker without may_help (SRCU: its readers are not tracked per
- * thread, so a producer cannot tell whether it is one).
+ * (classic only: see help_waits_gp) before it queues, and for the worker's
+ * batches while the backlog stays past the threshold (see help()):
+ * producers past the threshold sleep rather than queue, which leaves the
+ * CPU to the worker. A producer inside a reader never waits (its grace
+ * period would wait for it), nor does one on a worker without may_help
+ * (SRCU: its readers are not tracked per thread, so a producer cannot tell
+ * whether it is one).
  *
  * fork(). Nothing waits for a running callback before a fork: a callback
  * may need anything, a grace period the forking thread (inside a reader)
@@ -318,7 +319,7 @@ static unsigned long backlog(struct tps__cb_worker *w)
 
 /*
  * A producer past the threshold: waits for one grace period (callbacks
- * queued before it become ready for the worker), then, while the backlog
+ * queued before it become ready for the worker) where help_waits_gp, then, while the backlog
  * stays past the threshold, for the worker to finish batches, at most
  * TPS__CB_HELP_MAX_WAITS times TPS__CB_HELP_WAIT_NS. Waiting for the worker
  * rather than for more grace periods: a grace period without readers about
@@ -331,7 +332,7 @@ static void help(struct tps__cb_worker *w)
 {
 	unsigned int n;
 
-	if (backlog(w) > TPS__CB_BACKLOG_HIGH) {
+	if (w->help_waits_gp && backlog(w) > TPS__CB_BACKLOG_HIGH) {
 		helps++;
 		w->wait_gp(w->arg);
 	}
@@ -341,14 +342,15 @@ static void help(struct tps__cb_worker *w)
 		for (n = 0; n < TPS__CB_HELP_MAX_WAITS && backlog(w) > TPS__CB_BACKLOG_HIGH; n++) {
 			struct timespec deadline;
 
-			clock_gettime(CLOCK_REALTIME, &deadline);
+			/* Monotonic: a step of the wall clock must not stretch the wait. */
+			clock_gettime(CLOCK_MONOTONIC, &deadline);
 			deadline.tv_nsec += TPS__CB_HELP_WAIT_NS;
 			if (deadline.tv_nsec >= 1000000000L) {
 				deadline.tv_sec++;
 				deadline.tv_nsec -= 1000000000L;
 			}
 			helps++;
-			pthread_cond_timedwait(&w->done, &w->lock, &deadline);
+			pthread_cond_clockwait(&w->done, &w->lock, CLOCK_MONOTONIC, &deadline);
 		}
 		w->barrier_waiters--;
 		pthread_mutex_unlock(&w->lock);
@@ -618,4 +620,24 @@ void tps__cb_fork_child(void)
 		pthread_mutex_unlock(&w->lock);
 	}
 	pthread_mutex_unlock(&workers_mutex);
+}
+
+static bool chain_holds(const struct tps_rcu_head *c, const struct tps_rcu_head *h)
+{
+	for (; c; c = c->next)
+		if (c == h)
+			return true;
+	return false;
+}
+
+/* Only the calling thread exists: the lock is for form, nothing else runs. */
+bool tps__cb_fork_child_holds(struct tps__cb_worker *w, const struct tps_rcu_head *h)
+{
+	bool held;
+
+	pthread_mutex_lock(&w->lock);
+	held = chain_holds(w->head, h) || chain_holds(w->batch, h) ||
+	       chain_holds(atomic_load_explicit(&w->inbox, memory_order_acquire), h);
+	pthread_mutex_unlock(&w->lock);
+	return held;
 }

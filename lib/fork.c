@@ -39,6 +39,7 @@ static void fork_child(void)
 	tps__qsbr_fork_child();
 	tps__tasks_fork_child();
 	tps__cb_fork_child();
+	tps__srcu_fork_child_poll();
 	tps__tracepoint_fork_child();
 }
 

@@ -149,11 +149,19 @@ struct tps__cb_worker {
 	void *arg;
 	/*
 	 * Past the backlog threshold, a producer outside every classic and
-	 * tasks-trace reader waits for a grace period (wait_gp), then for the
-	 * worker, before it queues. False where a producer may be a reader the grace period
+	 * tasks-trace reader waits for the worker (bounded) before it queues.
+	 * False where a producer may be a reader the worker's grace period
 	 * waits for without the library knowing (SRCU).
 	 */
 	bool may_help;
+	/*
+	 * It first waits for a whole grace period (wait_gp), which is not
+	 * bounded. Only where no reader the library cannot see may hold that
+	 * grace period up while waiting for the producer: classic, whose
+	 * readers never block. Not tasks-trace: a trace reader may wait for an
+	 * SRCU grace period that the producer, inside that SRCU reader, holds up.
+	 */
+	bool help_waits_gp;
 
 	/* Producers' side: written without the lock by every producer. */
 	_Atomic(struct tps_rcu_head *) inbox; /* newest first */
@@ -183,14 +191,14 @@ struct tps__cb_worker {
 	struct tps__cb_worker *next_worker; /* global list, for fork() */
 };
 
-#define TPS__CB_WORKER_INIT_HELPING(w, nm, fn, a, help)                                            \
+#define TPS__CB_WORKER_INIT_HELPING(w, nm, fn, a, help, help_gp)                                   \
 	{                                                                                          \
 		.name = (nm), .wait_gp = (fn), .arg = (a), .may_help = (help),                     \
-		.lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER,               \
-		.tail = &(w).head,                                                                 \
+		.help_waits_gp = (help_gp), .lock = PTHREAD_MUTEX_INITIALIZER,                     \
+		.done = PTHREAD_COND_INITIALIZER, .tail = &(w).head,                               \
 	}
 /* A worker whose producers never wait. */
-#define TPS__CB_WORKER_INIT(w, nm, fn, a) TPS__CB_WORKER_INIT_HELPING(w, nm, fn, a, false)
+#define TPS__CB_WORKER_INIT(w, nm, fn, a) TPS__CB_WORKER_INIT_HELPING(w, nm, fn, a, false, false)
 
 /*
  * Backlog (queued, not yet run) past which a producer that may help waits
@@ -238,6 +246,11 @@ void tps__tracepoint_fork_child(void);
 void tps__cb_fork_prepare(void);
 void tps__cb_fork_parent(void);
 void tps__cb_fork_child(void);
+/*
+ * In a fork child, after tps__cb_fork_child(): is h queued on w (not run, not
+ * running)? A callback another thread ran or was queueing at the fork is not.
+ */
+bool tps__cb_fork_child_holds(struct tps__cb_worker *w, const struct tps_rcu_head *h);
 void tps__registry_fork_prepare(void);
 void tps__registry_fork_parent(void);
 void tps__registry_fork_child(void);
@@ -249,6 +262,8 @@ void tps__tasks_fork_child(void);
 void tps__srcu_fork_prepare(void);
 void tps__srcu_fork_parent(void);
 void tps__srcu_fork_child(void);
+/* After tps__cb_fork_child(): requeues a poll callback the child lost. */
+void tps__srcu_fork_child_poll(void);
 /* Installs the handlers once (called from the fence initialization). */
 void tps__fork_init(void);
 

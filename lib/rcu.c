@@ -37,7 +37,7 @@ static struct tps__gpseq rcu_gpseq = TPS__GPSEQ_INIT;
 
 static void wait_gp_for_worker(void *arg);
 static struct tps__cb_worker rcu_worker =
-        TPS__CB_WORKER_INIT_HELPING(rcu_worker, "rcu", wait_gp_for_worker, NULL, true);
+        TPS__CB_WORKER_INIT_HELPING(rcu_worker, "rcu", wait_gp_for_worker, NULL, true, true);
 static struct tps__poller rcu_poller = TPS__POLLER_INIT(&rcu_gpseq, &rcu_worker);
 
 /*

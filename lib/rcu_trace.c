@@ -43,7 +43,7 @@ static _Atomic int trace_holdouts;
 
 static void trace_wait_gp_for_worker(void *arg);
 static struct tps__cb_worker trace_worker = TPS__CB_WORKER_INIT_HELPING(
-        trace_worker, "rcu-tasks-trace", trace_wait_gp_for_worker, NULL, true);
+        trace_worker, "rcu-tasks-trace", trace_wait_gp_for_worker, NULL, true, false);
 static struct tps__poller trace_poller = TPS__POLLER_INIT(&trace_gpseq, &trace_worker);
 
 static void drop_holdout(void)

@@ -198,6 +198,8 @@ void tps__srcu_fast_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0, bool l
 static _Atomic unsigned long reader_wakeups;
 /* Test hook: called inside tps__srcu_wake() while counted in wakers. */
 static void (*_Atomic wake_hook)(struct tps_srcu *s);
+/* Test hook: called when the poll callback starts. */
+static void (*_Atomic poll_hook)(struct tps_srcu *s);
 
 static bool looks_gone(struct tps_srcu *s, int idx);
 
@@ -257,6 +259,11 @@ unsigned long tps__srcu_reader_wakeups(void)
 void tps__srcu_set_wake_hook(void (*hook)(struct tps_srcu *s))
 {
 	atomic_store_explicit(&wake_hook, hook, memory_order_relaxed);
+}
+
+void tps__srcu_set_poll_hook(void (*hook)(struct tps_srcu *s))
+{
+	atomic_store_explicit(&poll_hook, hook, memory_order_relaxed);
 }
 
 /* ---- Debug builds: which domains is this thread inside? ---- */
@@ -762,8 +769,11 @@ static void poll_queue(struct srcu_private *p);
 static void poll_cb(struct tps_rcu_head *head)
 {
 	struct srcu_private *p = tps_container_of(head, struct srcu_private, poll_head);
+	void (*hook)(struct tps_srcu * s) = atomic_load_explicit(&poll_hook, memory_order_relaxed);
 	unsigned long want;
 
+	if (tps_unlikely(hook != NULL))
+		hook(p->domain);
 	/*
 	 * Release: the worker is done with the head (it read the link before
 	 * calling us) before poll_queue() may queue it again; pairs with the
@@ -1012,8 +1022,8 @@ void tps__srcu_fork_parent(void)
  * tps_srcu_cleanup() would otherwise wait on forever. The tickets
  * gp_start/gp_done need nothing: a ticket taken by a grace period that never
  * ends here is covered by the next one's completion (gp_complete() keeps the
- * maximum). poll_queued follows the poll callback, which the callback
- * workers keep across the fork. The forking thread took domains_lock in the
+ * maximum). poll_queued is set right in tps__srcu_fork_child_poll(), once
+ * the callback workers are back. The forking thread took domains_lock in the
  * prepare handler and still owns it here.
  */
 void tps__srcu_fork_child(void)
@@ -1024,6 +1034,36 @@ void tps__srcu_fork_child(void)
 		tps__gpseq_fork_child(&p->gp);
 		atomic_store_explicit(&p->domain->waiters, 0, memory_order_relaxed);
 		atomic_store_explicit(&p->wakers, 0, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&domains_lock);
+}
+
+/*
+ * In the child, after the callback workers are back: poll_queued may say
+ * queued for a poll callback that is not. Another thread was running it at
+ * the fork (it counts as run there, before or after it cleared the flag) or
+ * had set the flag and not yet pushed it. Then nothing would ever queue it
+ * again and a polled grace period would never end: the flag is cleared and
+ * the callback queued if a request is still open, as poll_cb() would have.
+ */
+void tps__srcu_fork_child_poll(void)
+{
+	struct srcu_private *p;
+
+	pthread_mutex_lock(&domains_lock);
+	for (p = domains; p; p = p->next) {
+		unsigned long want;
+
+		/* A domain cleaned up (its worker gone) but not yet unlinked is left alone. */
+		if (atomic_load_explicit(&p->domain->magic, memory_order_relaxed) ==
+		            SRCU_MAGIC_DEAD ||
+		    !atomic_load_explicit(&p->poll_queued, memory_order_relaxed) ||
+		    tps__cb_fork_child_holds(&p->worker, &p->poll_head))
+			continue;
+		atomic_store_explicit(&p->poll_queued, 0, memory_order_relaxed);
+		want = atomic_load_explicit(&p->poll_want, memory_order_relaxed);
+		if (!TPS_SEQ_GE(atomic_load_explicit(&p->gp_done, memory_order_relaxed), want))
+			poll_queue(p);
 	}
 	pthread_mutex_unlock(&domains_lock);
 }

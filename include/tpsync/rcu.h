@@ -177,7 +177,7 @@ TPS_EXPORT void tps_synchronize_rcu(void);
  * most 64 ms), which bounds the backlog and the memory it holds. So do not call it holding a
  * lock that a grace period may wait for (one that a thread forking inside a
  * reader takes in a fork handler). Inside a classic or tasks-trace reader
- * and from a callback it never blocks.
+ * and from a callback it never blocks. Not async-signal-safe.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
  */

@@ -115,15 +115,14 @@ TPS_EXPORT void tps_synchronize_rcu_tasks_trace(void);
  * tps_call_rcu_tasks_trace() - run func(head) on a worker thread after a
  * tasks-trace grace period, in the order of the calls.
  *
- * May block, but only under a flood: when more than 16,384 of its callbacks
- * are queued and not yet run, a caller outside every classic and tasks-trace
- * reader and outside every callback first waits for a tasks-trace grace
- * period, then for the worker while the backlog stays that long (at most
- * 64 ms). So do not call it
- * holding a lock that a trace reader may wait for, nor inside an SRCU reader
- * whose grace period a trace reader may wait for (SRCU readers are not
- * tracked per thread, so the call cannot tell). Inside a classic or
- * tasks-trace reader and from a callback it never blocks.
+ * May block, but only under a flood and for at most 64 ms: when more than
+ * 16,384 of its callbacks are queued and not yet run, a caller outside every
+ * classic and tasks-trace reader and outside every callback waits for the
+ * worker while the backlog stays that long. It never waits for a grace
+ * period (a trace reader may wait for an SRCU grace period that the caller,
+ * inside that SRCU reader, holds up), so it may be called inside any reader.
+ * Inside a classic or tasks-trace reader and from a callback it never blocks.
+ * Not async-signal-safe.
  *
  * Return: 0, or -EINVAL when head or func is NULL (nothing queued).
  */

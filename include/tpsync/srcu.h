@@ -170,6 +170,12 @@ TPS_EXPORT unsigned long tps__srcu_reader_wakeups(void);
  * programs.
  */
 TPS_EXPORT void tps__srcu_set_wake_hook(void (*hook)(struct tps_srcu *s));
+/**
+ * Test hook (tests/unit): the callback behind tps_start_poll_synchronize_srcu()
+ * calls hook (NULL: none) first, so a test can park the worker there. Not for
+ * programs.
+ */
+TPS_EXPORT void tps__srcu_set_poll_hook(void (*hook)(struct tps_srcu *s));
 
 #if TPSYNC_DEBUG
 #define TPS__SRCU_DEBUG_LOCK(s, fast) tps__srcu_debug_lock((s), (fast))

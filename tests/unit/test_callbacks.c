@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
+#include <tpsync/srcu.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 /*
@@ -376,6 +378,8 @@ struct flood_obj {
 
 static atomic_long flood_queued, flood_run;
 static atomic_bool flood_stop;
+/* Which flavour floods: classic, or tasks-trace (whose producers never wait for a grace period). */
+static bool flood_trace;
 
 struct flood_producer {
 	bool in_reader;
@@ -397,6 +401,8 @@ static bool flood_queue_one(void)
 		return false;
 	memset(o->payload, 1, sizeof(o->payload));
 	atomic_fetch_add_explicit(&flood_queued, 1, memory_order_relaxed);
+	if (flood_trace)
+		return tps_call_rcu_tasks_trace(&o->head, flood_cb) == 0;
 	return tps_call_rcu(&o->head, flood_cb) == 0;
 }
 
@@ -410,10 +416,16 @@ static void *flood_produce(void *arg)
 			int i;
 
 			for (i = 0; i < FLOOD_BURST; i++) {
-				tps_rcu_read_lock();
+				if (flood_trace)
+					tps_rcu_read_lock_trace();
+				else
+					tps_rcu_read_lock();
 				if (!flood_queue_one())
 					abort();
-				tps_rcu_read_unlock();
+				if (flood_trace)
+					tps_rcu_read_unlock_trace();
+				else
+					tps_rcu_read_unlock();
 			}
 			p->calls += FLOOD_BURST;
 			usleep(FLOOD_PAUSE_US);
@@ -441,7 +453,15 @@ static long rss_bytes(void)
 	return resident * sysconf(_SC_PAGESIZE);
 }
 
-static void test_flood_bounded(void **state)
+static void flood_barrier(void)
+{
+	if (flood_trace)
+		tps_rcu_barrier_tasks_trace();
+	else
+		tps_rcu_barrier();
+}
+
+static void flood_bounded(void)
 {
 	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	int n = (int)(nproc > 0 ? 2 * nproc + 2 : 6) + FLOOD_IN_READERS;
@@ -451,10 +471,9 @@ static void test_flood_bounded(void **state)
 	unsigned long outside_helps = 0;
 	int i, ms;
 
-	(void)state;
 	assert_non_null(prod);
 	assert_non_null(t);
-	tps_rcu_barrier();
+	flood_barrier();
 	atomic_store(&flood_queued, 0);
 	atomic_store(&flood_run, 0);
 	atomic_store(&flood_stop, false);
@@ -478,16 +497,16 @@ static void test_flood_bounded(void **state)
 	atomic_store(&flood_stop, true);
 	for (i = 0; i < n; i++)
 		unit_thread_join(t[i]);
-	tps_rcu_barrier();
+	flood_barrier();
 	for (i = FLOOD_IN_READERS; i < n; i++) {
 		outside_helps += prod[i].helps;
 		outside_calls += prod[i].calls;
 	}
 	fprintf(stderr,
-	        "flood: %d producers (%d in readers), %ld calls outside readers, %lu waits, "
+	        "flood (%s): %d producers (%d in readers), %ld calls outside readers, %lu waits, "
 	        "peak in flight %ld, peak RSS growth %ld KiB, %ld callbacks run in %d ms\n",
-	        n, FLOOD_IN_READERS, outside_calls, outside_helps, peak_flight, peak_rss >> 10,
-	        atomic_load(&flood_run), ms);
+	        flood_trace ? "tasks-trace" : "classic", n, FLOOD_IN_READERS, outside_calls,
+	        outside_helps, peak_flight, peak_rss >> 10, atomic_load(&flood_run), ms);
 	assert_int_equal(atomic_load(&flood_queued), atomic_load(&flood_run));
 	assert_true(peak_flight <= FLOOD_MAX_IN_FLIGHT);
 	assert_true(peak_rss <= FLOOD_MAX_RSS_GROWTH);
@@ -500,6 +519,169 @@ static void test_flood_bounded(void **state)
 	}
 	free(t);
 	free(prod);
+}
+
+static void test_flood_bounded(void **state)
+{
+	(void)state;
+	flood_trace = false;
+	flood_bounded();
+}
+
+static void test_flood_bounded_trace(void **state)
+{
+	(void)state;
+	flood_trace = true;
+	flood_bounded();
+}
+
+/*
+ * fork() at any point of a flood: producers waiting past the threshold,
+ * the worker between batches, in a grace period or asleep. In each child
+ * (the forking thread alone), the counts are right: a flood of its own is
+ * throttled and run, in order, and a barrier waits for all of it.
+ */
+#define FORK_FLOOD_CHILDREN 20
+#define FORK_FLOOD_N (16384 * 2)
+#define FORK_FLOOD_PRODUCERS 4
+
+struct ordered_cb {
+	struct tps_rcu_head head;
+	long seq;
+};
+
+static long child_next_seq;
+static bool child_out_of_order;
+
+static void ordered_cb_fn(struct tps_rcu_head *head)
+{
+	struct ordered_cb *o = tps_container_of(head, struct ordered_cb, head);
+
+	if (o->seq != child_next_seq)
+		child_out_of_order = true;
+	child_next_seq = o->seq + 1;
+	free(o);
+}
+
+static void flood_in_child(void *arg)
+{
+	long i;
+
+	(void)arg;
+	alarm(20);
+	flood_barrier();
+	/*
+	 * Everything the parent's producers queued ran here, but for their
+	 * calls under way at the fork and the callback the worker was running.
+	 */
+	child_check(atomic_load(&flood_queued) - atomic_load(&flood_run) <=
+	            FORK_FLOOD_PRODUCERS + 1);
+	child_next_seq = 0;
+	for (i = 0; i < FORK_FLOOD_N; i++) {
+		struct ordered_cb *o = malloc(sizeof(*o));
+
+		child_check(o != NULL);
+		o->seq = i;
+		child_check(tps_call_rcu(&o->head, ordered_cb_fn) == 0);
+	}
+	tps_rcu_barrier();
+	child_check(child_next_seq == FORK_FLOOD_N);
+	child_check(!child_out_of_order);
+	alarm(0);
+}
+
+static void test_fork_during_flood(void **state)
+{
+	struct flood_producer prod[FORK_FLOOD_PRODUCERS] = {{.in_reader = false}};
+	pthread_t t[FORK_FLOOD_PRODUCERS];
+	int i;
+
+	(void)state;
+	if (UNIT_TSAN)
+		skip();
+	flood_trace = false;
+	tps_rcu_barrier();
+	atomic_store(&flood_stop, false);
+	for (i = 0; i < FORK_FLOOD_PRODUCERS; i++)
+		t[i] = unit_thread_start(flood_produce, &prod[i]);
+	for (i = 0; i < FORK_FLOOD_CHILDREN; i++) {
+		struct unit_child c;
+
+		unit_sleep_ms(5);
+		unit_run_child(flood_in_child, NULL, &c);
+		unit_expect_success(&c);
+	}
+	atomic_store(&flood_stop, true);
+	for (i = 0; i < FORK_FLOOD_PRODUCERS; i++)
+		unit_thread_join(t[i]);
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&flood_queued), atomic_load(&flood_run));
+}
+
+/*
+ * A tasks-trace flood queued from inside an SRCU reader, while a trace
+ * reader waits for that SRCU domain's grace period (trace readers may
+ * block). The producer cannot tell it is an SRCU reader: if it waited for
+ * a trace grace period past the threshold, that grace period would wait
+ * for the trace reader, which waits for the producer. Just past the
+ * threshold (flood set at the 16,385th call, helping from the next).
+ */
+#define TRACE_FLOOD_N (16384 + 8)
+
+static struct tps_rcu_head trace_flood_heads[TRACE_FLOOD_N];
+static atomic_long trace_flood_run;
+static atomic_int trace_flood_stage;
+
+static void trace_flood_cb(struct tps_rcu_head *head)
+{
+	(void)head;
+	atomic_fetch_add(&trace_flood_run, 1);
+}
+
+static void *trace_reader_waits_for_srcu(void *arg)
+{
+	tps_rcu_read_lock_trace();
+	atomic_store(&trace_flood_stage, 1);
+	tps_synchronize_srcu(arg);
+	tps_rcu_read_unlock_trace();
+	return NULL;
+}
+
+static void trace_flood_in_srcu_reader(void *arg)
+{
+	struct tps_srcu s;
+	pthread_t t;
+	long i;
+	int idx;
+
+	(void)arg;
+	/* Queueing takes well under a second; a hang ends in SIGALRM, a failure. */
+	alarm(20);
+	child_check(tps_srcu_init(&s) == 0);
+	idx = tps_srcu_read_lock(&s);
+	t = unit_thread_start(trace_reader_waits_for_srcu, &s);
+	while (atomic_load(&trace_flood_stage) != 1)
+		unit_sleep_ms(1);
+	for (i = 0; i < TRACE_FLOOD_N; i++)
+		child_check(tps_call_rcu_tasks_trace(&trace_flood_heads[i], trace_flood_cb) == 0);
+	tps_srcu_read_unlock(&s, idx);
+	unit_thread_join(t);
+	tps_rcu_barrier_tasks_trace();
+	child_check(atomic_load(&trace_flood_run) == TRACE_FLOOD_N);
+	child_check(tps_srcu_cleanup(&s) == 0);
+	alarm(0);
+}
+
+static void test_trace_flood_inside_srcu_reader(void **state)
+{
+	struct unit_child c;
+
+	(void)state;
+	/* ThreadSanitizer cannot start threads after a multi-threaded fork. */
+	if (UNIT_TSAN)
+		skip();
+	unit_run_child(trace_flood_in_srcu_reader, NULL, &c);
+	unit_expect_success(&c);
 }
 
 int main(void)
@@ -517,6 +699,9 @@ int main(void)
 	        cmocka_unit_test(test_callback_queues_callback),
 	        cmocka_unit_test(test_reclaim_with_callbacks),
 	        cmocka_unit_test(test_flood_bounded),
+	        cmocka_unit_test(test_flood_bounded_trace),
+	        cmocka_unit_test(test_trace_flood_inside_srcu_reader),
+	        cmocka_unit_test(test_fork_during_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

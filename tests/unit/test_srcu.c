@@ -1282,6 +1282,54 @@ static void test_fork_with_thread_in_wake(void **state)
 	assert_int_equal(tps_srcu_cleanup(&s), 0);
 }
 
+/*
+ * The worker runs the poll callback (parked there by the test hook) at the
+ * fork: in the child that callback counts as run, so a polled grace period
+ * started there must still be driven to its end.
+ */
+static void park_in_poll(struct tps_srcu *s)
+{
+	(void)s;
+	atomic_store(&parked_stage, 1);
+	while (atomic_load(&parked_stage) != 2)
+		unit_sleep_ms(1);
+}
+
+static void poll_in_child(void *arg)
+{
+	struct tps_srcu *s = arg;
+	unsigned long c;
+	unsigned int waited;
+
+	tps__srcu_set_poll_hook(NULL);
+	c = tps_start_poll_synchronize_srcu(s);
+	for (waited = 0; waited < 5000 && !tps_poll_state_synchronize_srcu(s, c); waited++)
+		unit_sleep_ms(1);
+	child_check(tps_poll_state_synchronize_srcu(s, c));
+}
+
+static void test_fork_while_poll_callback_runs(void **state)
+{
+	struct unit_child c;
+	struct tps_srcu s;
+
+	(void)state;
+	if (UNIT_TSAN)
+		skip();
+	assert_int_equal(tps_srcu_init(&s), 0);
+	atomic_store(&parked_stage, 0);
+	tps__srcu_set_poll_hook(park_in_poll);
+	(void)tps_start_poll_synchronize_srcu(&s);
+	while (atomic_load(&parked_stage) != 1)
+		unit_sleep_ms(1);
+	unit_run_child(poll_in_child, &s, &c);
+	tps__srcu_set_poll_hook(NULL);
+	atomic_store(&parked_stage, 2);
+	assert_int_equal(tps_srcu_barrier(&s), 0);
+	unit_expect_success(&c);
+	assert_int_equal(tps_srcu_cleanup(&s), 0);
+}
+
 /* ---- The rules (forked children). ---- */
 
 static void synchronize_in_own_reader(void *arg)
@@ -1653,6 +1701,7 @@ int main(void)
 	        cmocka_unit_test(test_flavor_tables),
 	        cmocka_unit_test(test_fork),
 	        cmocka_unit_test(test_fork_with_thread_in_wake),
+	        cmocka_unit_test(test_fork_while_poll_callback_runs),
 	        cmocka_unit_test(test_rules_same_domain),
 	        cmocka_unit_test(test_rules_barrier_in_callback),
 	        cmocka_unit_test(test_rules_mixed_readers),
