@@ -40,6 +40,8 @@ static void fork_child(void)
 	tps__tasks_fork_child();
 	tps__cb_fork_child();
 	tps__srcu_fork_child_poll();
+	tps__rcu_fork_child_poll();
+	tps__trace_fork_child_poll();
 	tps__tracepoint_fork_child();
 }
 

@@ -121,6 +121,8 @@ struct tps__poller {
  * without a waiter. Never blocks.
  */
 unsigned long tps__poller_start(struct tps__poller *p);
+/* Fork child, after tps__cb_fork_child(): a poller running at the fork is requeued. */
+void tps__poller_fork_child(struct tps__poller *p);
 
 /* ---- wait.c ---- */
 
@@ -264,6 +266,9 @@ void tps__srcu_fork_parent(void);
 void tps__srcu_fork_child(void);
 /* After tps__cb_fork_child(): requeues a poll callback the child lost. */
 void tps__srcu_fork_child_poll(void);
+/* The classic and tasks-trace pollers, likewise. */
+void tps__rcu_fork_child_poll(void);
+void tps__trace_fork_child_poll(void);
 /* Installs the handlers once (called from the fence initialization). */
 void tps__fork_init(void);
 

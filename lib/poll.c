@@ -12,14 +12,28 @@
  * either the poller sees the raised `want`, or the request sees `queued`
  * clear and queues the poller itself.
  */
+#include <tpsync/rcu.h>
+
 #include "internal.h"
 
 static void poller_queue(struct tps__poller *p);
 
+/* Test hook: called when a poller starts to run (tps__poll_set_hook()). */
+static void (*_Atomic poll_hook)(void);
+
+void tps__poll_set_hook(void (*hook)(void))
+{
+	atomic_store_explicit(&poll_hook, hook, memory_order_relaxed);
+}
+
 static void poller_cb(struct tps_rcu_head *head)
 {
 	struct tps__poller *p = tps_container_of(head, struct tps__poller, head);
+	void (*hook)(void) = atomic_load_explicit(&poll_hook, memory_order_relaxed);
 	unsigned long want;
+
+	if (tps_unlikely(hook != NULL))
+		hook();
 
 	/*
 	 * Release: the worker is done with the head (it read the link before
@@ -65,4 +79,24 @@ unsigned long tps__poller_start(struct tps__poller *p)
 	if (!tps__gpseq_done(p->g, cookie))
 		poller_queue(p);
 	return cookie;
+}
+
+/*
+ * In a fork child, after the callback workers are back: `queued` may say
+ * queued for a poller that is not. Another thread was running poller_cb()
+ * at the fork (a callback running then counts as run, in the parent), so
+ * nothing would queue it again and polled grace periods would never end
+ * there: the flag is cleared, and the poller queued if a request is open.
+ */
+void tps__poller_fork_child(struct tps__poller *p)
+{
+	unsigned long want;
+
+	if (!atomic_load_explicit(&p->queued, memory_order_relaxed) ||
+	    tps__cb_fork_child_holds(p->w, &p->head))
+		return;
+	atomic_store_explicit(&p->queued, 0, memory_order_relaxed);
+	want = atomic_load_explicit(&p->want, memory_order_relaxed);
+	if (!tps__gpseq_done(p->g, want))
+		poller_queue(p);
 }

@@ -286,3 +286,8 @@ void tps__rcu_fork_child(void)
 	tps__gpseq_fork_child(&rcu_gpseq);
 	atomic_store_explicit(&tps__rcu_gp.futex, 0, memory_order_relaxed);
 }
+
+void tps__rcu_fork_child_poll(void)
+{
+	tps__poller_fork_child(&rcu_poller);
+}

@@ -287,3 +287,8 @@ void tps__trace_fork_child(void)
 	atomic_store_explicit(&trace_holdouts, 0, memory_order_relaxed);
 	atomic_store_explicit(&tps__self.trace_need_qs, 0, memory_order_relaxed);
 }
+
+void tps__trace_fork_child_poll(void)
+{
+	tps__poller_fork_child(&trace_poller);
+}

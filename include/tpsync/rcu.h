@@ -201,6 +201,8 @@ TPS_EXPORT int tps_defer_rcu(void (*fn)(void *arg), void *arg);
 
 /* Test hook: deferred calls of the calling thread still in flight. */
 TPS_EXPORT long tps__defer_in_flight(void);
+/* Test hook: hook runs when a start_poll poller callback starts (NULL: none). */
+TPS_EXPORT void tps__poll_set_hook(void (*hook)(void));
 
 /**
  * tps_rcu_barrier() - wait until every callback queued by tps_call_rcu()

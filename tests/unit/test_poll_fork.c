@@ -103,10 +103,47 @@ static void test_start_poll_requested_during_fork(void **state)
 	assert_true(poll_until_done(tps_start_poll_synchronize_rcu(), 10000));
 }
 
+static atomic_int poller_parked, poller_release;
+
+static void park_poller(void)
+{
+	atomic_store(&poller_parked, 1);
+	while (!atomic_load(&poller_release))
+		unit_sleep_ms(1);
+}
+
+/*
+ * The worker is inside the poller's callback, before it cleared its flag,
+ * when another thread forks: in the child that callback counts as run (it
+ * ran in the parent), so the child must queue the poller again itself or
+ * its started cookies would never complete.
+ */
+static void test_fork_while_poller_runs(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	tps_rcu_barrier();
+	assert_true(poll_until_done(tps_start_poll_synchronize_rcu(), 10000));
+	tps_rcu_barrier();
+	atomic_store(&poller_parked, 0);
+	atomic_store(&poller_release, 0);
+	tps__poll_set_hook(park_poller);
+	(void)tps_start_poll_synchronize_rcu();
+	while (!atomic_load(&poller_parked))
+		unit_sleep_ms(1);
+	tps__poll_set_hook(NULL);
+	unit_run_child(child_start_poll, NULL, &child);
+	atomic_store(&poller_release, 1);
+	unit_expect_success(&child);
+	assert_true(poll_until_done(tps_start_poll_synchronize_rcu(), 10000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_start_poll_requested_during_fork),
+	        cmocka_unit_test(test_fork_while_poller_runs),
 	};
 
 	/* As test_fork: a child of a multi-threaded fork cannot start threads under TSan. */
