@@ -59,6 +59,10 @@ set(CPACK_COMPONENT_DEV_DESCRIPTION
 set(CPACK_DEBIAN_URCU_PACKAGE_NAME libtpsync-urcu-dev)
 set(CPACK_DEBIAN_URCU_PACKAGE_SECTION libdevel)
 set(CPACK_COMPONENT_URCU_DEPENDS dev)
+# dpkg-shlibdeps does not look into the other packages being built (it
+# would not find libtpsync.so.0): the dependencies are named instead.
+set(CPACK_DEBIAN_URCU_PACKAGE_SHLIBDEPS OFF)
+set(CPACK_DEBIAN_URCU_PACKAGE_DEPENDS "liburcu-dev")
 set(CPACK_COMPONENT_URCU_DESCRIPTION
     "tpsync: liburcu flavour tables over tpsync's flavours
  The tpsync-urcu library (CMake tpsync::tpsync_urcu, pkg-config

@@ -43,9 +43,9 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 /* Atomic, as C11 asks of objects a signal handler shares; relaxed. */
 static __thread _Atomic int registry_busy __attribute__((tls_model("initial-exec")));
 
-#if TPSYNC_DEBUG
 /*
- * Test hooks (tests/unit/test_signal.c, debug builds only). The unregister
+ * Test hooks (tests/unit/test_signal.c), in every build so that the debug
+ * and release libraries export the same symbols. The unregister
  * hook runs in the unregistration of a thread, between its words being
  * cleared and its record being marked unregistered, the instant a signal
  * handler must never see. The register hook runs in a registration, with
@@ -74,7 +74,6 @@ static void run_hook(void (*_Atomic *hook)(void))
 	if (fn)
 		fn();
 }
-#endif
 
 static void link_record(struct tps_thread *t)
 {
@@ -175,9 +174,7 @@ static void unregister_record(struct tps_thread *t)
 	 */
 	atomic_store_explicit(&t->rcu_ctr, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
-#if TPSYNC_DEBUG
 	run_hook(&unregister_hook);
-#endif
 	t->registered = 0;
 	tps__registry_unlock();
 	/*
@@ -267,9 +264,7 @@ int tps_register_thread(void)
 			tps__registry_unlock();
 		}
 		pthread_setspecific(exit_key, t);
-#if TPSYNC_DEBUG
 		run_hook(&register_hook);
-#endif
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
