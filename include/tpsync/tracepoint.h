@@ -36,7 +36,9 @@
  * the diagnostic is reported at the user's call, after this header, so it
  * cannot be scoped to the header with push/pop.
  */
-#if defined(__clang__)
+#if defined(__cplusplus)
+/* C++ rejects such a conversion in every mode: nothing to do. */
+#elif defined(__clang__)
 #pragma clang diagnostic error "-Wincompatible-pointer-types"
 #elif defined(__GNUC__)
 #pragma GCC diagnostic error "-Wincompatible-pointer-types"
@@ -56,7 +58,7 @@ extern "C" {
 
 /* One entry of a probe array; the array ends with func == NULL. */
 struct tps_tracepoint_func {
-	void (*_Atomic func)(void);
+	TPS__ATOMIC(void (*)(void)) func;
 	void *data;
 	int prio;
 };
@@ -64,10 +66,10 @@ struct tps_tracepoint_func {
 struct tps_tracepoint {
 	const char *name;
 	/* Non-zero while probes are registered: read by every call site. */
-	_Atomic int enabled;
+	TPS__ATOMIC(int) enabled;
 	unsigned int flags;
 	/* RCU-protected (flavour per flags); a static empty array when none. */
-	struct tps_tracepoint_func *_Atomic funcs;
+	TPS__ATOMIC(struct tps_tracepoint_func *) funcs;
 	/* Optional hooks, run under the registration mutex on 0->1 and 1->0. */
 	int (*regfunc)(void);
 	void (*unregfunc)(void);
@@ -143,11 +145,11 @@ TPS_EXPORT void tps__tracepoint_fail_allocs(unsigned int n);
 /* Recursion guard: false (and the hit counted) when already inside a probe. */
 static inline bool tps__tracepoint_enter(void)
 {
-	if (tps_unlikely(atomic_load_explicit(&tps__self.tp_recursion, memory_order_relaxed))) {
+	if (tps_unlikely(tps__atomic_load(&tps__self.tp_recursion, TPS__MO_RELAXED))) {
 		tps__tracepoint_recursion_drop();
 		return false;
 	}
-	atomic_store_explicit(&tps__self.tp_recursion, 1, memory_order_relaxed);
+	tps__atomic_store(&tps__self.tp_recursion, 1, TPS__MO_RELAXED);
 	/*
 	 * (TP1) Compiler barrier: the guard is set before any probe runs, as
 	 * seen by a signal handler on this thread (the only other observer);
@@ -161,7 +163,7 @@ static inline void tps__tracepoint_exit(void)
 {
 	/* (TP2) the probes are done before the guard drops; pairs with (TP1). */
 	tps_barrier();
-	atomic_store_explicit(&tps__self.tp_recursion, 0, memory_order_relaxed);
+	tps__atomic_store(&tps__self.tp_recursion, 0, TPS__MO_RELAXED);
 }
 
 static inline struct tps_tracepoint_func *tps__tracepoint_funcs(struct tps_tracepoint *tp)
@@ -171,12 +173,12 @@ static inline struct tps_tracepoint_func *tps__tracepoint_funcs(struct tps_trace
 	 * pairs with (P1), the release store that published it (set_funcs()
 	 * in lib/tracepoint.c).
 	 */
-	return atomic_load_explicit(&tp->funcs, memory_order_consume);
+	return tps__atomic_load(&tp->funcs, TPS__MO_CONSUME);
 }
 
 static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(void)
 {
-	return atomic_load_explicit(&it->func, memory_order_relaxed);
+	return tps__atomic_load(&it->func, TPS__MO_RELAXED);
 }
 
 /*
@@ -193,8 +195,17 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	_16
 /* 1 when the (expanded) list is not empty, 0 when it is (up to 15 items). */
 #define TPS__HAS_ARGS(...) TPS__HAS_ARGS_(__VA_ARGS__)
+#ifdef __cplusplus
+/*
+ * C++: ISO modes (-std=c++17) keep the comma of ", ##__VA_ARGS__"; g++ and
+ * clang++ have __VA_OPT__ in every mode (any number of items).
+ */
+#define TPS__HAS_ARGS_(...) TPS__SECOND(__VA_OPT__(, ) 1, 0, )
+#define TPS__SECOND(a, b, ...) b
+#else
 #define TPS__HAS_ARGS_(...)                                                                        \
 	TPS__ARG16(_, ##__VA_ARGS__, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0)
+#endif
 #define TPS__OR_VOID_0(...) void
 #define TPS__OR_VOID_1(...) __VA_ARGS__
 /* The call site's parameter list: the prototype, or void. */
@@ -217,6 +228,11 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__TRACE_LOCK_1() tps_rcu_read_lock_trace()
 #define TPS__TRACE_UNLOCK_1() tps_rcu_read_unlock_trace()
 
+/*
+ * The functions are static and marked unused: a file that declares a
+ * tracepoint and uses only some of them (the usual case in a .c or .cpp file
+ * that defines it) gets no -Wunused-function.
+ */
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable)                                        \
 	extern struct tps_tracepoint tps__tp_##tp;                                                 \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
@@ -236,26 +252,27 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		TPS__TRACE_UNLOCK_##faultable();                                                   \
 		tps__tracepoint_exit();                                                            \
 	}                                                                                          \
-	static inline void tps_trace_##tp(TPS__PARAMS(proto))                                      \
+	static inline __attribute__((unused)) void tps_trace_##tp(TPS__PARAMS(proto))              \
 	{                                                                                          \
-		if (tps_unlikely(                                                                  \
-		            atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed)))    \
+		if (tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED)))        \
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
-	static inline int tps_register_trace_prio_flags_##tp(                                      \
+	static inline __attribute__((unused)) int tps_register_trace_prio_flags_##tp(              \
 	        tps__probe_##tp##_t tps__probe, void *data, int prio, unsigned int flags)          \
 	{                                                                                          \
 		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
 		                                     data, prio, flags);                           \
 	}                                                                                          \
 	/* Default priority; on a faultable tracepoint the probe may fault. */                     \
-	static inline int tps_register_trace_##tp(tps__probe_##tp##_t tps__probe, void *data)      \
+	static inline __attribute__((unused)) int tps_register_trace_##tp(                         \
+	        tps__probe_##tp##_t tps__probe, void *data)                                        \
 	{                                                                                          \
 		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
 		                                     data, TPS_PROBE_PRIO_DEFAULT,                 \
 		                                     (faultable) ? TPS_PROBE_MAY_FAULT : 0u);      \
 	}                                                                                          \
-	static inline int tps_unregister_trace_##tp(tps__probe_##tp##_t tps__probe, void *data)    \
+	static inline __attribute__((unused)) int tps_unregister_trace_##tp(                       \
+	        tps__probe_##tp##_t tps__probe, void *data)                                        \
 	{                                                                                          \
 		return tps_tracepoint_probe_unregister(&tps__tp_##tp, (void (*)(void))tps__probe,  \
 		                                       data);                                      \
