@@ -9,6 +9,8 @@ set -eu
 
 what=${1:-test}
 pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin"
+# The C++ tests (tests/cxx, the C++ consumer) build with both C++ compilers.
+pkgs="$pkgs g++ clang"
 if [ "$what" = bench ]; then
 	pkgs="$pkgs gnuplot-nox"
 fi

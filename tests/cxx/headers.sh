@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every public header (include/tpsync/*.h, whatever headers exist) must
+# compile on its own as C++: g++ and clang++, -std=c++17 and -std=c++20,
+# x86-64 and i386 (-m32, when that toolchain is installed), with
+# -Wall -Wextra -Werror; and all of them together in each configuration of
+# config.h (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE 0 or 1).
+#
+# Usage: headers.sh SOURCE_DIR
+set -eu
+src=$1
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# config.h for one configuration, in $work/cfg$1$2/tpsync/.
+make_config() {
+	mkdir -p "$work/cfg$1$2/tpsync"
+	sed -e "s/@TPSYNC_DEBUG_01@/$1/" -e "s/@TPSYNC_SEQ_CST_READSIDE_01@/$2/" \
+		-e 's/@PROJECT_VERSION_[A-Z]*@/0/' "$src/include/tpsync/config.h.in" \
+		>"$work/cfg$1$2/tpsync/config.h"
+}
+for d in 0 1; do
+	for s in 0 1; do
+		make_config $d $s
+	done
+done
+
+archs="-m64"
+if echo 'int main(void) { return 0; }' | gcc -m32 -x c - -o "$work/m32" 2>/dev/null; then
+	archs="-m64 -m32"
+else
+	echo "headers: no i386 toolchain (gcc -m32), x86-64 only"
+fi
+
+headers=""
+for f in "$src"/include/tpsync/*.h; do
+	[ -e "$f" ] && headers="$headers ${f##*/}"
+done
+[ -n "$headers" ] || {
+	echo "headers: no header found in $src/include/tpsync" >&2
+	exit 1
+}
+
+fail=0
+n=0
+compile() { # compile CXX STD ARCH CONFIG FILE WHAT
+	if ! "$1" "-std=$2" "$3" -Wall -Wextra -Werror -fsyntax-only -I"$src/include" \
+		-I"$work/cfg$4" "$5" 2>"$work/err"; then
+		echo "FAIL: $1 -std=$2 $3, config.h $4 (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE): $6"
+		sed 's/^/    /' "$work/err" | head -n 20
+		fail=$((fail + 1))
+	fi
+	n=$((n + 1))
+}
+
+all=$work/all.cpp
+: >"$all"
+for h in $headers; do
+	printf '#include <tpsync/%s>\n' "$h" >"$work/$h.cpp"
+	printf '#include <tpsync/%s>\n' "$h" >>"$all"
+done
+
+for cxx in g++ clang++; do
+	if ! command -v "$cxx" >/dev/null 2>&1; then
+		echo "headers: $cxx not found (cmake/install-deps.sh installs it)" >&2
+		exit 1
+	fi
+	for std in c++17 c++20; do
+		for arch in $archs; do
+			for h in $headers; do
+				compile "$cxx" "$std" "$arch" 00 "$work/$h.cpp" "tpsync/$h alone"
+			done
+			for cfg in 00 01 10 11; do
+				compile "$cxx" "$std" "$arch" "$cfg" "$all" "all headers"
+			done
+		done
+	done
+done
+echo "headers: $(echo "$headers" | wc -w) headers, $n compilations, $fail failed"
+[ "$fail" = 0 ]
