@@ -34,6 +34,17 @@
  *
  * TPS__ATOMIC(T) is a type: it serves in members, pointers and parameters.
  * The operations take a pointer to such an object and a TPS__MO_* order.
+ *
+ * A public header stays valid C++ (tests/cxx checks every header) when it:
+ * declares shared members TPS__ATOMIC(T) and aligns with TPS__ALIGNAS(), never
+ * _Atomic or _Alignas; accesses them only through tps__atomic_*() with
+ * TPS__MO_* orders (add an operation here, in both branches, if one is
+ * missing); puts its declarations inside extern "C" after its #includes;
+ * names every member, in declaration order, in a static initializer; casts
+ * void * explicitly and uses no compound literal, _Static_assert, _Alignof,
+ * _Noreturn, restrict or C++ keyword (new, class, this, delete...) as a name;
+ * marks static functions that macros generate __attribute__((unused)); and
+ * keeps C-only pragmas and diagnostics under #ifndef __cplusplus.
  */
 #ifdef __cplusplus
 extern "C++" {
@@ -57,6 +68,8 @@ template <typename T> struct tps__atomic_of {
 #define tps__atomic_fetch_add(p, v, mo) __atomic_fetch_add((p), (v), (mo))
 #define tps__atomic_fetch_sub(p, v, mo) __atomic_fetch_sub((p), (v), (mo))
 #define tps__atomic_exchange(p, v, mo) __atomic_exchange_n((p), (v), (mo))
+#define tps__atomic_compare_exchange(p, expected, desired, mo_ok, mo_fail)                         \
+	__atomic_compare_exchange_n((p), (expected), (desired), 0, (mo_ok), (mo_fail))
 #define tps__atomic_signal_fence(mo) __atomic_signal_fence(mo)
 #define tps__atomic_thread_fence(mo) __atomic_thread_fence(mo)
 #else
@@ -72,6 +85,8 @@ template <typename T> struct tps__atomic_of {
 #define tps__atomic_fetch_add(p, v, mo) atomic_fetch_add_explicit((p), (v), (mo))
 #define tps__atomic_fetch_sub(p, v, mo) atomic_fetch_sub_explicit((p), (v), (mo))
 #define tps__atomic_exchange(p, v, mo) atomic_exchange_explicit((p), (v), (mo))
+#define tps__atomic_compare_exchange(p, expected, desired, mo_ok, mo_fail)                         \
+	atomic_compare_exchange_strong_explicit((p), (expected), (desired), (mo_ok), (mo_fail))
 #define tps__atomic_signal_fence(mo) atomic_signal_fence(mo)
 #define tps__atomic_thread_fence(mo) atomic_thread_fence(mo)
 #endif

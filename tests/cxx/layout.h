@@ -131,6 +131,37 @@ struct tps_layout_atomics {
 extern const struct tps_layout_entry tps_layout_c[];
 extern const struct tps_layout_entry tps_layout_cxx[];
 
+/*
+ * Every tps__atomic_*() operation, compiled in each language: both must
+ * compute the same value (layout_main.c compares them).
+ */
+#define TPS_LAYOUT_OPS(name)                                                                       \
+	unsigned long name(void)                                                                   \
+	{                                                                                          \
+		static struct tps_layout_atomics a;                                                \
+		long long expected = 5;                                                            \
+		unsigned long r = 0;                                                               \
+                                                                                                   \
+		tps__atomic_store(&a.ll, 5, TPS__MO_RELEASE);                                      \
+		r += (unsigned long)tps__atomic_fetch_add(&a.ll, 3, TPS__MO_SEQ_CST);              \
+		r += (unsigned long)tps__atomic_fetch_sub(&a.ll, 1, TPS__MO_RELAXED);              \
+		r += (unsigned long)tps__atomic_exchange(&a.ll, 5, TPS__MO_ACQUIRE);               \
+		r += (unsigned long)tps__atomic_compare_exchange(                                  \
+		        &a.ll, &expected, 9, TPS__MO_SEQ_CST, TPS__MO_RELAXED);                    \
+		r += (unsigned long)tps__atomic_compare_exchange(                                  \
+		        &a.ll, &expected, 11, TPS__MO_SEQ_CST, TPS__MO_RELAXED);                   \
+		r += (unsigned long)expected;                                                      \
+		TPS_WRITE_ONCE(a.ul, 100);                                                         \
+		r += TPS_READ_ONCE(a.ul);                                                          \
+		tps__atomic_store(&a.ptr, &a, TPS__MO_RELAXED);                                    \
+		r += tps__atomic_load(&a.ptr, TPS__MO_CONSUME) == &a;                              \
+		tps_barrier();                                                                     \
+		tps_smp_mb();                                                                      \
+		return r + (unsigned long)tps__atomic_load(&a.ll, TPS__MO_ACQUIRE);                \
+	}
+unsigned long tps_layout_ops_c(void);
+unsigned long tps_layout_ops_cxx(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -50,7 +50,7 @@ for arch in $archs; do
 			grep -v '^ok' "$work/out"
 			fail=$((fail + 1))
 		else
-			tail -n 1 "$work/out"
+			tail -n 2 "$work/out"
 		fi
 	done
 done

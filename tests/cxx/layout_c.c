@@ -4,3 +4,5 @@
 
 const struct tps_layout_entry tps_layout_c[] = {
         TPS_LAYOUT(TPS_LAYOUT_S, TPS_LAYOUT_F){NULL, NULL, 0, 0, 0}};
+
+TPS_LAYOUT_OPS(tps_layout_ops_c)

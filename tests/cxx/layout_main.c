@@ -12,6 +12,7 @@
 int main(void)
 {
 	const struct tps_layout_entry *c = tps_layout_c, *x = tps_layout_cxx;
+	unsigned long ops_c, ops_cxx;
 	int bad = 0, n = 0;
 
 	for (; c->type && x->type; c++, x++, n++) {
@@ -29,6 +30,11 @@ int main(void)
 		printf("DIFF: the tables have different lengths\n");
 		bad++;
 	}
+	ops_c = tps_layout_ops_c();
+	ops_cxx = tps_layout_ops_cxx();
+	printf("%s atomic operations: C %lu, C++ %lu\n", ops_c == ops_cxx ? "ok  " : "DIFF", ops_c,
+	       ops_cxx);
+	bad += ops_c != ops_cxx;
 	printf("layout: %d entries, %d differences\n", n, bad);
 	return bad != 0;
 }
