@@ -8,7 +8,7 @@
 set -eu
 
 what=${1:-test}
-pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin"
+pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin systemtap-sdt-dev"
 # The C++ tests (tests/cxx, the C++ consumer) build with both C++ compilers.
 pkgs="$pkgs g++ clang"
 if [ "$what" = bench ]; then

@@ -9,7 +9,13 @@
  * array after a grace period of the flavour the tracepoint's call sites read
  * it under: classic, or tasks-trace for faultable tracepoints. With no probe
  * the array is tps__tracepoint_empty, never NULL.
+ *
+ * The registry lists each object's section of tracepoints; it also keeps
+ * the probes registered by name (attached to matching instances as their
+ * objects load) and the notifiers. Lock order: sections_mutex (the
+ * registry, recursive per thread) before probes_mutex (the arrays).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +157,21 @@ static void set_funcs(struct tps_tracepoint *tp, struct tps_tracepoint_func *f)
 }
 
 /*
+ * Sets the probes half of the enabled word. The other half is the SDT
+ * semaphore, which the kernel increments and decrements with plain 16-bit
+ * read-modify-writes while tools attach: an atomic RMW of the whole word
+ * changes only this half and cannot lose the kernel's update. Relaxed: see
+ * publish() for why no ordering is needed.
+ */
+static void set_enabled(struct tps_tracepoint *tp, bool on)
+{
+	if (on)
+		atomic_fetch_or_explicit(&tp->enabled, 1, memory_order_relaxed);
+	else
+		atomic_fetch_and_explicit(&tp->enabled, TPS__TP_SDT_MASK, memory_order_relaxed);
+}
+
+/*
  * Publishes new in place of the current array; probes_mutex held. before
  * and after count live probes. The transitions differ in what happens to the
  * enabled word and the hooks; the old array is released by the caller.
@@ -166,12 +187,12 @@ static void publish(struct tps_tracepoint *tp, struct tps_tracepoint_func *new, 
 		/* No ordering is needed here: the call site loads enabled
 		 * relaxed, and whichever array its iterator then loads (the
 		 * empty one or new, each published by (P1)) is valid. */
-		atomic_store_explicit(&tp->enabled, 1, memory_order_relaxed);
+		set_enabled(tp, true);
 	} else if (before == 1 && after == 0) {
 		/* 1->0: close the call sites, then publish the empty array.
 		 * Call sites already past the check iterate over the old array,
 		 * which stays valid until the grace period. */
-		atomic_store_explicit(&tp->enabled, 0, memory_order_relaxed);
+		set_enabled(tp, false);
 		set_funcs(tp, tps__tracepoint_empty);
 		if (tp->unregfunc)
 			tp->unregfunc();
@@ -195,16 +216,16 @@ static int check_register(const struct tps_tracepoint *tp, void (*func)(void), u
 	return 0;
 }
 
-int tps_tracepoint_probe_register(struct tps_tracepoint *tp, void (*func)(void), void *data,
-                                  int prio, unsigned int flags)
+/* Attaches (func, data) to tp, a registered tracepoint; the registry is held. */
+static int probe_register(struct tps_tracepoint *tp, void (*func)(void), void *data, int prio,
+                          unsigned int flags)
 {
 	struct tps_tracepoint_func *old;
 	struct probe_array *a;
 	size_t live;
-	int err = check_register(tp, func, flags);
+	int err = 0;
 
-	if (err)
-		return err;
+	(void)flags; /* checked by the callers */
 	pthread_mutex_lock(&probes_mutex);
 	old = atomic_load_explicit(&tp->funcs, memory_order_relaxed);
 	if (find_probe(old, func, data) >= 0) {
@@ -230,7 +251,8 @@ out:
 	return err;
 }
 
-int tps_tracepoint_probe_unregister(struct tps_tracepoint *tp, void (*func)(void), void *data)
+/* Detaches (func, data) from tp, a registered tracepoint; the registry is held. */
+static int probe_unregister(struct tps_tracepoint *tp, void (*func)(void), void *data)
 {
 	struct tps_tracepoint_func *old, *new = tps__tracepoint_empty;
 	struct probe_array *a;
@@ -238,8 +260,6 @@ int tps_tracepoint_probe_unregister(struct tps_tracepoint *tp, void (*func)(void
 	long idx;
 	int err = 0;
 
-	if (!tp || !func)
-		return -EINVAL;
 	pthread_mutex_lock(&probes_mutex);
 	old = atomic_load_explicit(&tp->funcs, memory_order_relaxed);
 	idx = find_probe(old, func, data);
@@ -296,9 +316,76 @@ const char *tps_tracepoint_name(const struct tps_tracepoint *tp)
 	return tp ? tp->name : NULL;
 }
 
+const char *tps_tracepoint_signature(const struct tps_tracepoint *tp)
+{
+	return tp ? tp->signature : NULL;
+}
+
 bool tps_tracepoint_is_faultable(const struct tps_tracepoint *tp)
 {
 	return tp && is_faultable(tp);
+}
+
+/* ---- Signatures. ---- */
+
+static bool is_word(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/*
+ * The normalized form of a parameter list, malloc'd (NULL without memory):
+ * an optional TPS_PROTO( ... ) or ( ... ) around it is dropped, tokens are
+ * separated by one space between two words, after a comma and before a '*'
+ * or '(' that follows a word, and by nothing elsewhere ("const char *path",
+ * "int id, long us"); an empty list is "void".
+ */
+static char *normalize_signature(const char *s)
+{
+	const char *end;
+	char *out, *o, prev = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (strncmp(s, "TPS_PROTO", 9) == 0 && !is_word(s[9]))
+		s += 9;
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	if (*s == '(') {
+		const char *close = strrchr(s, ')');
+
+		if (close) {
+			s++;
+			end = close;
+		}
+	}
+	out = malloc(2 * (size_t)(end - s) + 5);
+	if (!out)
+		return NULL;
+	o = out;
+	while (s < end) {
+		bool word;
+
+		if (isspace((unsigned char)*s)) {
+			s++;
+			continue;
+		}
+		word = is_word(*s);
+		if (prev && ((is_word(prev) && (word || *s == '*' || *s == '(')) || prev == ','))
+			*o++ = ' ';
+		if (word) {
+			while (s < end && is_word(*s))
+				*o++ = *s++;
+		} else {
+			*o++ = *s++;
+		}
+		prev = o[-1];
+	}
+	if (o == out)
+		memcpy(o, "void", 4), o += 4;
+	*o = '\0';
+	return out;
 }
 
 /* ---- The registry of sections. ---- */
@@ -311,9 +398,29 @@ struct section {
 	struct section *next;
 };
 
+/* A probe registered by name: attached to every matching instance, now and later. */
+struct named_probe {
+	char *name;
+	char *signature; /* normalized */
+	void (*func)(void);
+	void *data;
+	int prio;
+	unsigned int flags;
+	struct named_probe *next;
+};
+
+struct notifier {
+	void (*fn)(void *data, struct tps_tracepoint *tp, int event);
+	void *data;
+	struct notifier *next;
+};
+
+/* The registry: sections, named probes and notifiers. */
 static pthread_mutex_t sections_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct section *sections;
-/* Depth of this thread's hold: a for_each callback may look tracepoints up. */
+static struct named_probe *named_probes;
+static struct notifier *notifiers;
+/* Depth of this thread's hold: callbacks may call back into the registry. */
 static __thread unsigned int sections_held __attribute__((tls_model("initial-exec")));
 
 static void sections_lock(void)
@@ -328,9 +435,81 @@ static void sections_unlock(void)
 		pthread_mutex_unlock(&sections_mutex);
 }
 
+/* Whether tp is a tracepoint of a registered section; the registry is held. */
+static bool registered(const struct tps_tracepoint *tp)
+{
+	struct tps_tracepoint *const *p;
+	struct section *s;
+
+	for (s = sections; s; s = s->next) {
+		for (p = s->start; p < s->stop; p++) {
+			if (*p == tp)
+				return true;
+		}
+	}
+	return false;
+}
+
+int tps_tracepoint_probe_register(struct tps_tracepoint *tp, void (*func)(void), void *data,
+                                  int prio, unsigned int flags)
+{
+	int err;
+
+	if (!tp || !func || (flags & ~TPS_PROBE_MAY_FAULT))
+		return -EINVAL;
+	sections_lock();
+	/* Checked before tp is dereferenced: a stale pointer is never read. */
+	if (!registered(tp))
+		err = -ENOENT;
+	else if ((err = check_register(tp, func, flags)) == 0)
+		err = probe_register(tp, func, data, prio, flags);
+	sections_unlock();
+	return err;
+}
+
+int tps_tracepoint_probe_unregister(struct tps_tracepoint *tp, void (*func)(void), void *data)
+{
+	int err;
+
+	if (!tp || !func)
+		return -EINVAL;
+	sections_lock();
+	err = registered(tp) ? probe_unregister(tp, func, data) : -ENOENT;
+	sections_unlock();
+	return err;
+}
+
+/* Calls every notifier; the registry is held. */
+static void notify(struct tps_tracepoint *tp, int event)
+{
+	struct notifier *n;
+
+	for (n = notifiers; n; n = n->next)
+		n->fn(n->data, tp, event);
+}
+
+/* Whether a probe registered by name with this signature and flags fits tp. */
+static bool matches(const struct tps_tracepoint *tp, const char *signature, unsigned int flags)
+{
+	return tp->signature && strcmp(tp->signature, signature) == 0 &&
+	       !(flags & TPS_PROBE_MAY_FAULT) == !is_faultable(tp);
+}
+
+/* The instance tp was added: attach the probes registered by its name. */
+static void attach_named(struct tps_tracepoint *tp)
+{
+	struct named_probe *np;
+
+	for (np = named_probes; np; np = np->next) {
+		if (strcmp(np->name, tp->name) == 0 && matches(tp, np->signature, np->flags))
+			(void)probe_register(tp, np->func, np->data, np->prio, np->flags);
+	}
+}
+
 void tps__tracepoint_section_add(struct tps_tracepoint *const *start,
                                  struct tps_tracepoint *const *stop)
 {
+	struct tps_tracepoint *const *p;
 	struct section *s;
 
 	if (!start || start == stop)
@@ -342,36 +521,60 @@ void tps__tracepoint_section_add(struct tps_tracepoint *const *start,
 		s->refs++;
 	} else if ((s = malloc(sizeof(*s))) != NULL) {
 		*s = (struct section){.start = start, .stop = stop, .refs = 1, .next = sections};
+		for (p = start; p < stop; p++) {
+			if (*p && (*p)->proto && !(*p)->signature)
+				(*p)->signature = normalize_signature((*p)->proto);
+		}
 		sections = s;
+		for (p = start; p < stop; p++) {
+			if (*p)
+				attach_named(*p);
+		}
+		for (p = start; p < stop; p++) {
+			if (*p)
+				notify(*p, TPS_TRACEPOINT_ADDED);
+		}
 	}
 	sections_unlock();
 }
 
+/* Grace periods a section's teardown must wait for (TPS_TRACEPOINT_FAULTABLE + 1 bits). */
+#define NEED_RCU 0x1u
+#define NEED_TRACE 0x2u
+
 /*
  * The object is going away (dlclose or exit): detach every probe of its
  * tracepoints. The arrays are freed after grace periods, by callbacks that
- * do not touch the object's memory.
+ * do not touch the object's memory. Returns the flavours of the readers
+ * that may still be running the detached probes.
  */
-static void detach_section(const struct section *s)
+static unsigned int detach_section(const struct section *s)
 {
 	struct tps_tracepoint *const *p;
+	unsigned int need = 0;
 
 	pthread_mutex_lock(&probes_mutex);
 	for (p = s->start; p < s->stop; p++) {
-		struct tps_tracepoint_func *old =
-		        atomic_load_explicit(&(*p)->funcs, memory_order_relaxed);
+		struct tps_tracepoint_func *old;
 
+		if (!*p)
+			continue;
+		old = atomic_load_explicit(&(*p)->funcs, memory_order_relaxed);
 		if (old == tps__tracepoint_empty)
 			continue;
 		publish(*p, tps__tracepoint_empty, 1, 0);
 		release_array(*p, old);
+		need |= is_faultable(*p) ? NEED_TRACE : NEED_RCU;
 	}
 	pthread_mutex_unlock(&probes_mutex);
+	return need;
 }
 
 void tps__tracepoint_section_remove(struct tps_tracepoint *const *start)
 {
+	struct tps_tracepoint *const *p;
 	struct section **pp, *s;
+	unsigned int need = 0;
 
 	if (!start)
 		return;
@@ -380,11 +583,250 @@ void tps__tracepoint_section_remove(struct tps_tracepoint *const *start)
 		;
 	s = *pp;
 	if (s && --s->refs == 0) {
+		/* Still registered while the notifiers run: they may unregister probes. */
+		for (p = s->start; p < s->stop; p++) {
+			if (*p)
+				notify(*p, TPS_TRACEPOINT_REMOVED);
+		}
 		*pp = s->next;
-		detach_section(s);
+		need = detach_section(s);
+		for (p = s->start; p < s->stop; p++) {
+			if (*p && (*p)->signature) {
+				free((void *)(*p)->signature);
+				(*p)->signature = NULL;
+			}
+		}
 		free(s);
 	}
 	sections_unlock();
+	/*
+	 * The object's memory (its tracepoints, the probes' view of them) goes
+	 * away when this destructor returns: wait until no reader of either
+	 * flavour can still be running a probe detached above, so that after
+	 * dlclose() returns no probe runs in the object's tracepoints and a
+	 * tracer may free what its probes use. Nothing to wait for when no
+	 * probe was attached (the common case at exit).
+	 */
+	if (need & NEED_RCU)
+		tps_synchronize_rcu();
+	if (need & NEED_TRACE)
+		tps_synchronize_rcu_tasks_trace();
+}
+
+/* ---- Attach by name. ---- */
+
+static struct named_probe **find_named(const char *name, void (*func)(void), void *data)
+{
+	struct named_probe **pp;
+
+	for (pp = &named_probes; *pp; pp = &(*pp)->next) {
+		if ((*pp)->func == func && (*pp)->data == data && strcmp((*pp)->name, name) == 0)
+			return pp;
+	}
+	return NULL;
+}
+
+/* Detaches np from every loaded instance it fits, up to (not including) stop. */
+static void detach_named(const struct named_probe *np, const struct tps_tracepoint *stop)
+{
+	struct tps_tracepoint *const *p;
+	struct section *s;
+
+	for (s = sections; s; s = s->next) {
+		for (p = s->start; p < s->stop; p++) {
+			if (*p == stop && stop)
+				return;
+			if (*p && strcmp((*p)->name, np->name) == 0 &&
+			    matches(*p, np->signature, np->flags))
+				(void)probe_unregister(*p, np->func, np->data);
+		}
+	}
+}
+
+static void free_named(struct named_probe *np)
+{
+	if (np) {
+		free(np->name);
+		free(np->signature);
+		free(np);
+	}
+}
+
+int tps_tracepoint_probe_register_by_name(const char *name, const char *signature,
+                                          void (*func)(void), void *data, int prio,
+                                          unsigned int flags)
+{
+	struct tps_tracepoint *const *p;
+	struct named_probe *np;
+	struct section *s;
+	unsigned int fit = 0, misfit = 0;
+	int err = 0;
+
+	if (!name || !signature || !func || (flags & ~TPS_PROBE_MAY_FAULT))
+		return -EINVAL;
+	np = calloc(1, sizeof(*np));
+	if (!np || !(np->name = strdup(name)) ||
+	    !(np->signature = normalize_signature(signature))) {
+		free_named(np);
+		return -ENOMEM;
+	}
+	np->func = func;
+	np->data = data;
+	np->prio = prio;
+	np->flags = flags;
+	sections_lock();
+	if (find_named(name, func, data)) {
+		err = -EEXIST;
+		goto out;
+	}
+	for (s = sections; s; s = s->next) {
+		for (p = s->start; p < s->stop; p++) {
+			if (*p && strcmp((*p)->name, name) == 0) {
+				if (matches(*p, np->signature, flags))
+					fit++;
+				else
+					misfit++;
+			}
+		}
+	}
+	/* Instances exist and none fits: this registration conflicts with them. */
+	if (misfit && !fit) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (s = sections; s && !err; s = s->next) {
+		for (p = s->start; p < s->stop && !err; p++) {
+			if (*p && strcmp((*p)->name, name) == 0 &&
+			    matches(*p, np->signature, flags)) {
+				err = probe_register(*p, func, data, prio, flags);
+				if (err)
+					detach_named(np, *p); /* undo those attached before it */
+			}
+		}
+	}
+	if (!err) {
+		np->next = named_probes;
+		named_probes = np;
+		np = NULL;
+	}
+out:
+	sections_unlock();
+	free_named(np);
+	return err;
+}
+
+int tps_tracepoint_probe_unregister_by_name(const char *name, void (*func)(void), void *data)
+{
+	struct named_probe **pp, *np;
+
+	if (!name || !func)
+		return -EINVAL;
+	sections_lock();
+	pp = find_named(name, func, data);
+	if (!pp) {
+		sections_unlock();
+		return -ENOENT;
+	}
+	np = *pp;
+	*pp = np->next;
+	/* Only instances of loaded objects are walked: nothing freed is touched. */
+	detach_named(np, NULL);
+	sections_unlock();
+	free_named(np);
+	return 0;
+}
+
+int tps_tracepoint_probe_count_by_name(const char *name, void (*func)(void), void *data,
+                                       unsigned int *attached, unsigned int *mismatched)
+{
+	struct tps_tracepoint *const *p;
+	struct named_probe **pp;
+	struct section *s;
+	unsigned int fit = 0, misfit = 0;
+
+	if (!name || !func)
+		return -EINVAL;
+	sections_lock();
+	pp = find_named(name, func, data);
+	if (!pp) {
+		sections_unlock();
+		return -ENOENT;
+	}
+	pthread_mutex_lock(&probes_mutex);
+	for (s = sections; s; s = s->next) {
+		for (p = s->start; p < s->stop; p++) {
+			if (!*p || strcmp((*p)->name, name) != 0)
+				continue;
+			if (!matches(*p, (*pp)->signature, (*pp)->flags))
+				misfit++;
+			else if (find_probe(
+			                 atomic_load_explicit(&(*p)->funcs, memory_order_relaxed),
+			                 func, data) >= 0)
+				fit++;
+		}
+	}
+	pthread_mutex_unlock(&probes_mutex);
+	sections_unlock();
+	if (attached)
+		*attached = fit;
+	if (mismatched)
+		*mismatched = misfit;
+	return 0;
+}
+
+/* ---- Notifiers. ---- */
+
+int tps_tracepoint_notifier_register(void (*fn)(void *data, struct tps_tracepoint *tp, int event),
+                                     void *data)
+{
+	struct tps_tracepoint *const *p;
+	struct notifier **pp, *n;
+	struct section *s;
+
+	if (!fn)
+		return -EINVAL;
+	sections_lock();
+	for (pp = &notifiers; *pp; pp = &(*pp)->next) {
+		if ((*pp)->fn == fn && (*pp)->data == data) {
+			sections_unlock();
+			return -EEXIST;
+		}
+	}
+	n = malloc(sizeof(*n));
+	if (!n) {
+		sections_unlock();
+		return -ENOMEM;
+	}
+	*n = (struct notifier){.fn = fn, .data = data, .next = NULL};
+	*pp = n; /* last: notifiers run in registration order */
+	for (s = sections; s; s = s->next) {
+		for (p = s->start; p < s->stop; p++) {
+			if (*p)
+				fn(data, *p, TPS_TRACEPOINT_ADDED);
+		}
+	}
+	sections_unlock();
+	return 0;
+}
+
+int tps_tracepoint_notifier_unregister(void (*fn)(void *data, struct tps_tracepoint *tp, int event),
+                                       void *data)
+{
+	struct notifier **pp, *n;
+
+	if (!fn)
+		return -EINVAL;
+	sections_lock();
+	for (pp = &notifiers; *pp; pp = &(*pp)->next) {
+		if ((*pp)->fn == fn && (*pp)->data == data)
+			break;
+	}
+	n = *pp;
+	if (n)
+		*pp = n->next;
+	sections_unlock();
+	free(n);
+	return n ? 0 : -ENOENT;
 }
 
 int tps_tracepoint_for_each(int (*cb)(struct tps_tracepoint *tp, void *arg), void *arg)

@@ -28,20 +28,25 @@
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_trace.h>
 
+#include <tpsync/config.h>
+
 /*
- * A probe of the wrong prototype passed to a typed registration function is
- * an incompatible-pointer-types diagnostic, a constraint violation in C that
- * gcc 14 and clang 16 reject by default but older compilers only warn about.
- * Make it an error for them too, from here to the end of the including file:
- * the diagnostic is reported at the user's call, after this header, so it
- * cannot be scoped to the header with push/pop.
+ * SDT (USDT) probes: each call site is also a SystemTap SDT probe, visible
+ * to perf, bpftrace, SystemTap and uprobe_events, when the library was built
+ * with TPSYNC_SDT and <sys/sdt.h> is found. A file may opt out by defining
+ * TPS_TRACEPOINT_SDT to 0 before including this header.
  */
-#if defined(__cplusplus)
-/* C++ rejects such a conversion in every mode: nothing to do. */
-#elif defined(__clang__)
-#pragma clang diagnostic error "-Wincompatible-pointer-types"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#ifndef TPS_TRACEPOINT_SDT
+#define TPS_TRACEPOINT_SDT TPSYNC_SDT
+#endif
+#if TPS_TRACEPOINT_SDT && defined(__has_include)
+#if __has_include(<sys/sdt.h>)
+#include <sys/sdt.h>
+#define TPS__SDT 1
+#endif
+#endif
+#ifndef TPS__SDT
+#define TPS__SDT 0
 #endif
 
 #ifdef __cplusplus
@@ -63,9 +68,26 @@ struct tps_tracepoint_func {
 	int prio;
 };
 
+/*
+ * The enabled word: the low 16 bits count nothing but say whether
+ * in-process probes are attached (0 or 1); the high 16 bits are the SDT
+ * semaphore, a plain unsigned short that the kernel increments while a tool
+ * (perf, bpftrace, uprobe_events) listens. A call site loads the whole word:
+ * non-zero means someone listens, one way or the other.
+ */
+#define TPS__TP_PROBES_MASK 0xffff
+#define TPS__TP_SDT_MASK (~0xffff)
+/* Byte offset of the SDT semaphore inside the enabled word. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define TPS__TP_SDT_BYTE 0
+#else
+#define TPS__TP_SDT_BYTE 2
+#endif
+
 struct tps_tracepoint {
+	/* The full name: "provider:name", or "name" without a provider. */
 	const char *name;
-	/* Non-zero while probes are registered: read by every call site. */
+	/* Non-zero while someone listens: read by every call site (see above). */
 	TPS__ATOMIC(int) enabled;
 	unsigned int flags;
 	/* RCU-protected (flavour per flags); a static empty array when none. */
@@ -73,19 +95,45 @@ struct tps_tracepoint {
 	/* Optional hooks, run under the registration mutex on 0->1 and 1->0. */
 	int (*regfunc)(void);
 	void (*unregfunc)(void);
+	/* The TPS_PROTO text as written in the declaration. */
+	const char *proto;
+	/* proto normalized, set by the library when the object's section is added. */
+	const char *signature;
 };
+
+/* The SDT semaphore's address is computed from this (TPS__SDT_DEFINE_SEM). */
+#ifdef __cplusplus
+static_assert(__builtin_offsetof(struct tps_tracepoint, enabled) == __SIZEOF_POINTER__,
+              "enabled follows the name pointer");
+#else
+_Static_assert(__builtin_offsetof(struct tps_tracepoint, enabled) == __SIZEOF_POINTER__,
+               "enabled follows the name pointer");
+#endif
+
+/** Event of a tracepoint notifier: the tracepoint was added to the registry. */
+#define TPS_TRACEPOINT_ADDED 1
+/** Event of a tracepoint notifier: the tracepoint is about to go away. */
+#define TPS_TRACEPOINT_REMOVED 2
 
 /**
  * tps_tracepoint_probe_register() - attach func(data, ...) to tp.
  *
  * prio: higher runs first; equal priorities run in registration order.
  * flags: TPS_PROBE_MAY_FAULT, required on faultable tracepoints and refused
- * on others. May block (takes the registration mutex, allocates); not
- * async-signal-safe.
+ * on others. May block (takes the registry and registration mutexes,
+ * allocates); not async-signal-safe; not inside a probe.
+ *
+ * tp is checked against the registry before it is used: a pointer to a
+ * tracepoint whose object was unloaded (dlclose) is refused with -ENOENT
+ * without being dereferenced. (If another object has since been loaded at
+ * the same address with a tracepoint there, the pointer designates that
+ * one: a tracer that follows loads and unloads should use the notifier or
+ * attach by name instead.)
  *
  * Return: 0; -EINVAL for a NULL tp or func, unknown flags, or a faultable
- * mismatch; -EEXIST when (func, data) is already attached; -ENOMEM (nothing
- * changed); or the error of the tracepoint's register hook.
+ * mismatch; -ENOENT when tp is not a registered tracepoint; -EEXIST when
+ * (func, data) is already attached; -ENOMEM (nothing changed); or the error
+ * of the tracepoint's register hook.
  */
 TPS_EXPORT int tps_tracepoint_probe_register(struct tps_tracepoint *tp, void (*func)(void),
                                              void *data, int prio, unsigned int flags);
@@ -96,12 +144,107 @@ TPS_EXPORT int tps_tracepoint_probe_register(struct tps_tracepoint *tp, void (*f
  * Never fails for lack of memory: without memory for a smaller array, the
  * probe's slot is switched atomically to a stub that does nothing. Probes
  * may still be running when it returns: call
- * tps_tracepoint_synchronize_unregister() before freeing their data.
+ * tps_tracepoint_synchronize_unregister() before freeing their data. May
+ * block; not inside a probe. A stale tp (its object unloaded) is refused
+ * without being dereferenced, as for tps_tracepoint_probe_register().
  *
- * Return: 0; -EINVAL for a NULL tp or func; -ENOENT when not attached.
+ * Return: 0; -EINVAL for a NULL tp or func; -ENOENT when tp is not a
+ * registered tracepoint or (func, data) is not attached.
  */
 TPS_EXPORT int tps_tracepoint_probe_unregister(struct tps_tracepoint *tp, void (*func)(void),
                                                void *data);
+
+/**
+ * tps_tracepoint_probe_register_by_name() - attach func(data, ...) to every
+ * tracepoint called name whose signature is signature, now and later.
+ *
+ * name is the full name ("provider:event", or "event" without a provider).
+ * signature is the parameter list of the tracepoint's TPS_PROTO, compared
+ * with whitespace normalized ("int id, long us" matches "int id,long us"
+ * and "TPS_PROTO(int id, long us)"). The probe is attached to every
+ * instance of that name in the executable and in every loaded shared
+ * object whose signature and faultability (TPS_PROBE_MAY_FAULT) match, and
+ * the registration is kept: instances in objects loaded later are attached
+ * when their object is loaded. Instances of that name that do not match are
+ * never attached; tps_tracepoint_probe_count_by_name() counts them.
+ *
+ * May block (mutexes, allocation); not async-signal-safe; not inside a
+ * probe or a notifier callback.
+ *
+ * Return: 0; -EINVAL for a NULL name, signature or func, unknown flags, or
+ * when instances of that name exist and none of them matches (a signature
+ * or faultability conflict: nothing is kept); -EEXIST when (func, data) is
+ * already registered by name for that name, or already attached by pointer
+ * to a matching instance; -ENOMEM; or the error of a register hook (nothing
+ * kept, no instance attached).
+ */
+TPS_EXPORT int tps_tracepoint_probe_register_by_name(const char *name, const char *signature,
+                                                     void (*func)(void), void *data, int prio,
+                                                     unsigned int flags);
+
+/**
+ * tps_tracepoint_probe_unregister_by_name() - undo
+ * tps_tracepoint_probe_register_by_name(): detach (func, data) from every
+ * loaded instance it was attached to and forget the registration.
+ *
+ * Works at any time, before or after the objects of the instances were
+ * unloaded; it only touches tracepoints of objects still loaded. Probes may
+ * still be running when it returns: call
+ * tps_tracepoint_synchronize_unregister() before freeing data. May block;
+ * not inside a probe or a notifier callback.
+ *
+ * Return: 0; -EINVAL for a NULL name or func; -ENOENT when (func, data) is
+ * not registered by name for name.
+ */
+TPS_EXPORT int tps_tracepoint_probe_unregister_by_name(const char *name, void (*func)(void),
+                                                       void *data);
+
+/**
+ * tps_tracepoint_probe_count_by_name() - how a registration by name stands.
+ *
+ * attached (if not NULL) receives the number of loaded instances of name the
+ * probe is attached to; mismatched (if not NULL) the number of loaded
+ * instances of name it is not attached to because their signature or
+ * faultability differs. May block; not inside a probe.
+ *
+ * Return: 0; -EINVAL for a NULL name or func; -ENOENT when (func, data) is
+ * not registered by name for name.
+ */
+TPS_EXPORT int tps_tracepoint_probe_count_by_name(const char *name, void (*func)(void), void *data,
+                                                  unsigned int *attached, unsigned int *mismatched);
+
+/**
+ * tps_tracepoint_notifier_register() - call fn(data, tp, event) for every
+ * tracepoint added to or removed from the registry.
+ *
+ * Registering replays TPS_TRACEPOINT_ADDED for every tracepoint present.
+ * Afterwards fn receives TPS_TRACEPOINT_ADDED when an object's tracepoints
+ * are added (its constructors, at load or dlopen), after probes registered
+ * by name were attached to them, and TPS_TRACEPOINT_REMOVED when they are
+ * about to be removed (exit or dlclose), before their memory goes away: tp
+ * must not be used after fn returns from that event. fn runs with the
+ * registry locked: it may look tracepoints up, walk them, and register and
+ * unregister probes (by pointer or by name), but must not dlopen or dlclose,
+ * nor register or unregister notifiers. May block; not inside a probe.
+ *
+ * Return: 0; -EINVAL for a NULL fn; -EEXIST when (fn, data) is registered;
+ * -ENOMEM.
+ */
+TPS_EXPORT int tps_tracepoint_notifier_register(void (*fn)(void *data, struct tps_tracepoint *tp,
+                                                           int event),
+                                                void *data);
+
+/**
+ * tps_tracepoint_notifier_unregister() - stop calling (fn, data). Once it
+ * returns, fn is not running and will not be called. May block; not inside
+ * a notifier callback.
+ *
+ * Return: 0; -EINVAL for a NULL fn; -ENOENT when (fn, data) is not
+ * registered.
+ */
+TPS_EXPORT int tps_tracepoint_notifier_unregister(void (*fn)(void *data, struct tps_tracepoint *tp,
+                                                             int event),
+                                                  void *data);
 
 /**
  * tps_tracepoint_synchronize_unregister() - wait until no probe unregistered
@@ -113,22 +256,47 @@ TPS_EXPORT void tps_tracepoint_synchronize_unregister(void);
 /**
  * tps_tracepoint_call_rcu() - run func(head) after a grace period of the
  * flavour tp's probes run under: the deferred way to free probe data.
- * Return: 0, or -EINVAL for a NULL argument.
+ * Does not block. Return: 0, or -EINVAL for a NULL argument.
  */
 TPS_EXPORT int tps_tracepoint_call_rcu(const struct tps_tracepoint *tp, struct tps_rcu_head *head,
                                        tps_rcu_callback_t func);
 
-/* Tracepoint hits dropped because they came from inside a probe of the same thread. */
+/**
+ * tps_tracepoint_recursion_drops() - tracepoint hits dropped because they
+ * came from inside a probe of the same thread. Any context.
+ */
 TPS_EXPORT unsigned long tps_tracepoint_recursion_drops(void);
 
-/* The registry: every tracepoint of the executable and loaded shared objects. */
+/**
+ * tps_tracepoint_lookup() - a tracepoint of the executable or a loaded
+ * shared object with this full name, or NULL. When several objects define
+ * it, one of them (use tps_tracepoint_for_each() or attach by name to reach
+ * all). May block (registry mutex); not inside a probe.
+ */
 TPS_EXPORT struct tps_tracepoint *tps_tracepoint_lookup(const char *name);
-/*
- * Calls cb for each tracepoint until it returns non-zero, which is returned.
- * cb may register and unregister probes; it must not dlopen/dlclose.
+/**
+ * tps_tracepoint_for_each() - call cb for each registered tracepoint until
+ * it returns non-zero, which is returned (0 when the walk completes;
+ * -EINVAL for a NULL cb). cb runs with the registry locked: it may look up,
+ * register and unregister probes; it must not dlopen/dlclose. May block.
  */
 TPS_EXPORT int tps_tracepoint_for_each(int (*cb)(struct tps_tracepoint *tp, void *arg), void *arg);
+/**
+ * tps_tracepoint_name() - tp's full name ("provider:event", or "event"
+ * without a provider); NULL for a NULL tp. Any context; tp must be alive.
+ */
 TPS_EXPORT const char *tps_tracepoint_name(const struct tps_tracepoint *tp);
+/**
+ * tps_tracepoint_signature() - tp's parameter list, the text of its
+ * TPS_PROTO with whitespace normalized ("int id, long us"; "void" when
+ * empty); NULL for a NULL tp or one not in the registry. Any context; tp
+ * must be alive.
+ */
+TPS_EXPORT const char *tps_tracepoint_signature(const struct tps_tracepoint *tp);
+/**
+ * tps_tracepoint_is_faultable() - whether tp's probes run under tasks-trace
+ * and may fault; false for NULL. Any context; tp must be alive.
+ */
 TPS_EXPORT bool tps_tracepoint_is_faultable(const struct tps_tracepoint *tp);
 
 /* ---- Internal: used by the macros below. ---- */
@@ -201,7 +369,6 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * clang++ have __VA_OPT__ in every mode (any number of items).
  */
 #define TPS__HAS_ARGS_(...) TPS__SECOND(__VA_OPT__(, ) 1, 0, )
-#define TPS__SECOND(a, b, ...) b
 #else
 #define TPS__HAS_ARGS_(...)                                                                        \
 	TPS__ARG16(_, ##__VA_ARGS__, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0)
@@ -228,22 +395,138 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__TRACE_LOCK_1() tps_rcu_read_lock_trace()
 #define TPS__TRACE_UNLOCK_1() tps_rcu_read_unlock_trace()
 
+#define TPS__STR_(...) #__VA_ARGS__
+#define TPS__STR(...) TPS__STR_(__VA_ARGS__)
+
+/*
+ * The provider, read where a tracepoint is declared. TPS__HAS_PROVIDER is
+ * 1 when TPS_TRACEPOINT_PROVIDER is defined (to an identifier), else 0:
+ * undefined, the name pastes into TPS__NO_PROVIDER_TPS_TRACEPOINT_PROVIDER,
+ * whose expansion moves 0 into second position.
+ */
+#define TPS__SECOND_(a, b, ...) b
+#define TPS__SECOND(...) TPS__SECOND_(__VA_ARGS__)
+#define TPS__NO_PROVIDER_TPS_TRACEPOINT_PROVIDER ~, 0
+#define TPS__HAS_PROVIDER TPS__SECOND(TPS__CAT(TPS__NO_PROVIDER_, TPS_TRACEPOINT_PROVIDER), 1, ~)
+#define TPS__PROVIDER_ID_0 tpsync
+#define TPS__PROVIDER_ID_1 TPS_TRACEPOINT_PROVIDER
+/* The SDT provider: TPS_TRACEPOINT_PROVIDER, or tpsync. */
+#define TPS__PROVIDER_ID TPS__CAT(TPS__PROVIDER_ID_, TPS__HAS_PROVIDER)
+#define TPS__FULL_NAME_0(tp) #tp
+#define TPS__FULL_NAME_1(tp) TPS__STR(TPS_TRACEPOINT_PROVIDER) ":" #tp
+/* "provider:tp", or "tp" without a provider. */
+#define TPS__FULL_NAME(tp) TPS__CAT(TPS__FULL_NAME_, TPS__HAS_PROVIDER)(tp)
+
+#if TPS__SDT
+/*
+ * The SDT probe of a call site: a nop and a .note.stapsdt entry (the
+ * format of <sys/sdt.h>, whose argument-description macros are used),
+ * whose semaphore address is the high half of the tracepoint's enabled
+ * word, through the object-local symbol tps__sdt_sem_<tp> defined next to
+ * the tracepoint. Where the tracepoint is defined in another object, the
+ * weak symbol is 0: the probe is listed without a semaphore and fires only
+ * while in-process probes are attached.
+ */
+#define TPS__SDT_SEM(tp) tps__sdt_sem_##tp
+#define TPS__SDT_PROBE(provider, tp, args) TPS__SDT_PROBE_X(provider, tp, TPS__UNPAREN args)
+#define TPS__SDT_PROBE_X(provider, tp, ...)                                                        \
+	TPS__SDT_PROBE_N(provider, tp, TPS__SDT_NARGS(__VA_ARGS__), (__VA_ARGS__))
+/* The number of arguments; with no named parameter, an empty list counts as omitted. */
+#define TPS__SDT_NARGS(...) TPS__SDT_NARGS_(__VA_ARGS__)
+#ifdef __cplusplus
+/* C++ ISO modes keep the comma of ", ##__VA_ARGS__": __VA_OPT__ (see TPS__HAS_ARGS_). */
+#define TPS__SDT_NARGS_(...) _SDT_NARG(0 __VA_OPT__(, ) __VA_ARGS__)
+#else
+#define TPS__SDT_NARGS_(...) _SDT_NARG(0, ##__VA_ARGS__)
+#endif
+/* clang-format off */
+#define TPS__SDT_PROBE_N(provider, tp, n, arglist)                                                 \
+	__asm__ __volatile__(                                                                      \
+		".weak " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                           \
+		".hidden " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                         \
+		_SDT_DEF_MACROS                                                                    \
+		"990:\t" TPS__STR(_SDT_NOP) "\n"                                                   \
+		"\t.pushsection .note.stapsdt," TPS__STR(_SDT_ASM_AUTOGROUP) ",\"note\"\n"          \
+		"\t.balign 4\n"                                                                    \
+		"\t.4byte 992f-991f, 994f-993f, " TPS__STR(_SDT_NOTE_TYPE) "\n"                     \
+		"991:\t.asciz " TPS__STR(_SDT_NOTE_NAME) "\n"                                      \
+		"992:\t.balign 4\n"                                                                \
+		"993:\t" TPS__STR(_SDT_ASM_ADDR) " 990b\n"                                         \
+		"\t" TPS__STR(_SDT_ASM_ADDR) " _.stapsdt.base\n"                                   \
+		"\t" TPS__STR(_SDT_ASM_ADDR) " " TPS__STR(TPS__SDT_SEM(tp)) "\n"                   \
+		"\t.asciz \"" TPS__STR(provider) "\"\n"                                            \
+		"\t.asciz \"" #tp "\"\n"                                                           \
+		TPS__CAT(_SDT_ASM_TEMPLATE_, n)                                                    \
+		_SDT_ASM_SUBSTR(\x00)                                                              \
+		_SDT_UNDEF_MACROS                                                                  \
+		"994:\t.balign 4\n"                                                                \
+		"\t.popsection\n"                                                                  \
+		:: TPS__CAT(_SDT_ASM_OPERANDS_, n) arglist);                                       \
+	__asm__ __volatile__(_SDT_ASM_BASE)
+/* clang-format on */
+/* Fires the SDT probe when the kernel's semaphore (high half of w) is set. */
+#define TPS__SDT_FIRE(tp, args, w)                                                                 \
+	do {                                                                                       \
+		if (tps_unlikely((w)&TPS__TP_SDT_MASK)) {                                          \
+			TPS__SDT_PROBE(TPS__PROVIDER_ID, tp, args);                                \
+		}                                                                                  \
+	} while (0)
+/* SDT tools find the semaphore in .probes (perf converts its address there). */
+#define TPS__SDT_SECTION __attribute__((section(".probes")))
+/* tps__sdt_sem_<tp>: the high half of tps__tp_<tp>.enabled, local to the object. */
+/* clang-format off */
+#define TPS__SDT_DEFINE_SEM(tp)                                                                    \
+	__asm__(".weak " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                           \
+		".hidden " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                         \
+		".set " TPS__STR(TPS__SDT_SEM(tp)) ", tps__tp_" #tp " + "                          \
+		TPS__STR(__SIZEOF_POINTER__) " + " TPS__STR(TPS__TP_SDT_BYTE) "\n")
+/* clang-format on */
+#else
+#define TPS__SDT_FIRE(tp, args, w) ((void)(w))
+#define TPS__SDT_SECTION
+#define TPS__SDT_DEFINE_SEM(tp) struct tps__tp_no_sdt_##tp
+#endif
+
+/* A typed probe argument: a probe of any other prototype is a compile error. */
+#ifdef __cplusplus
+#define TPS__PROBE_ARG_TYPEDEF(tp) typedef tps__probe_##tp##_t tps__probe_arg_##tp##_t
+#define TPS__PROBE_FN(arg) (arg)
+#else
+/*
+ * A one-member transparent union: the argument must have the member's
+ * type exactly (an error, not a warning, with every gcc and clang), and it
+ * is passed as that member. No diagnostic setting of the user's file
+ * changes.
+ */
+#define TPS__PROBE_ARG_TYPEDEF(tp)                                                                 \
+	typedef union {                                                                            \
+		tps__probe_##tp##_t tps__fn;                                                       \
+	} __attribute__((transparent_union)) tps__probe_arg_##tp##_t
+#define TPS__PROBE_FN(arg) ((arg).tps__fn)
+#endif
+
 /*
  * The functions are static and marked unused: a file that declares a
  * tracepoint and uses only some of them (the usual case in a .c or .cpp file
  * that defines it) gets no -Wunused-function.
  */
-#define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable)                                        \
+#define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	extern struct tps_tracepoint tps__tp_##tp;                                                 \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
+	/* Read where the tracepoint is defined; the provider is taken from here. */               \
+	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \
+	static const char tps__tp_proto_##tp[] __attribute__((unused)) = proto_text;               \
 	typedef void (*tps__probe_##tp##_t)(TPS__DATA_PARAMS(proto));                              \
+	TPS__PROBE_ARG_TYPEDEF(tp);                                                                \
 	/* The iterator: out of line, so the call site stays one load and a branch. */             \
 	static __attribute__((noinline, unused)) void tps__do_trace_##tp(TPS__PARAMS(proto))       \
 	{                                                                                          \
 		struct tps_tracepoint_func *it;                                                    \
 		void (*fn)(void);                                                                  \
+		int tps__w = tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED);             \
                                                                                                    \
-		if (!tps__tracepoint_enter())                                                      \
+		TPS__SDT_FIRE(tp, args, tps__w);                                                   \
+		if (!(tps__w & TPS__TP_PROBES_MASK) || !tps__tracepoint_enter())                   \
 			return;                                                                    \
 		TPS__TRACE_LOCK_##faultable();                                                     \
 		for (it = tps__tracepoint_funcs(&tps__tp_##tp);                                    \
@@ -257,33 +540,62 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		if (tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED)))        \
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
-	static inline __attribute__((unused)) int tps_register_trace_prio_flags_##tp(              \
-	        tps__probe_##tp##_t tps__probe, void *data, int prio, unsigned int flags)          \
+	static inline __attribute__((unused)) bool tps_trace_##tp##_enabled(void)                  \
 	{                                                                                          \
-		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
+		return tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED) !=    \
+		                    0);                                                            \
+	}                                                                                          \
+	static inline __attribute__((unused)) int tps_register_trace_prio_flags_##tp(              \
+	        tps__probe_arg_##tp##_t tps__probe, void *data, int prio, unsigned int flags)      \
+	{                                                                                          \
+		return tps_tracepoint_probe_register(&tps__tp_##tp,                                \
+		                                     (void (*)(void))TPS__PROBE_FN(tps__probe),    \
 		                                     data, prio, flags);                           \
 	}                                                                                          \
 	/* Default priority; on a faultable tracepoint the probe may fault. */                     \
 	static inline __attribute__((unused)) int tps_register_trace_##tp(                         \
-	        tps__probe_##tp##_t tps__probe, void *data)                                        \
+	        tps__probe_arg_##tp##_t tps__probe, void *data)                                    \
 	{                                                                                          \
-		return tps_tracepoint_probe_register(&tps__tp_##tp, (void (*)(void))tps__probe,    \
-		                                     data, TPS_PROBE_PRIO_DEFAULT,                 \
-		                                     (faultable) ? TPS_PROBE_MAY_FAULT : 0u);      \
+		return tps_tracepoint_probe_register(                                              \
+		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data,            \
+		        TPS_PROBE_PRIO_DEFAULT, (faultable) ? TPS_PROBE_MAY_FAULT : 0u);           \
 	}                                                                                          \
 	static inline __attribute__((unused)) int tps_unregister_trace_##tp(                       \
-	        tps__probe_##tp##_t tps__probe, void *data)                                        \
+	        tps__probe_arg_##tp##_t tps__probe, void *data)                                    \
 	{                                                                                          \
-		return tps_tracepoint_probe_unregister(&tps__tp_##tp, (void (*)(void))tps__probe,  \
-		                                       data);                                      \
+		return tps_tracepoint_probe_unregister(                                            \
+		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data);           \
 	}                                                                                          \
 	struct tps__tp_semicolon_##tp
 
-/* In a header: a tracepoint whose probes must not block (classic readers). */
-#define TPS_TRACEPOINT_DECLARE(tp, proto, args) TPS__TRACEPOINT_DECLARE(tp, proto, args, 0)
-/* In a header: a tracepoint whose probes may sleep and fault (tasks-trace). */
+/**
+ * TPS_TRACEPOINT_DECLARE() - in a header: a tracepoint whose probes must
+ * not block (they run inside classic readers).
+ *
+ * Declares, for tracepoint tp with parameters proto (TPS_PROTO(...)) and
+ * arguments args (TPS_ARGS(...), the parameter names):
+ * - tps_trace_tp(...): the call site; costs one load and a not-taken
+ *   branch while nobody listens; any context where the probes may run.
+ * - tps_trace_tp_enabled(): true while in-process probes are attached or
+ *   an SDT tool listens; to prepare expensive arguments only then.
+ * - tps_register_trace_tp(probe, data),
+ *   tps_register_trace_prio_flags_tp(probe, data, prio, flags) and
+ *   tps_unregister_trace_tp(probe, data): typed wrappers of
+ *   tps_tracepoint_probe_register() / _unregister() (same errors); a probe
+ *   whose prototype is not void (void *data, proto...) is a compile error.
+ * When TPS_TRACEPOINT_PROVIDER is defined (to an identifier) before the
+ * declaration, the tracepoint's full name is "provider:tp" and its SDT
+ * probe is provider:tp; otherwise its name is "tp" and its SDT probe
+ * tpsync:tp.
+ */
+#define TPS_TRACEPOINT_DECLARE(tp, proto, args) TPS__TRACEPOINT_DECLARE(tp, proto, args, 0, #proto)
+/**
+ * TPS_TRACEPOINT_DECLARE_FAULTABLE() - in a header: a tracepoint whose
+ * probes may sleep and fault (they run inside tasks-trace readers); as
+ * TPS_TRACEPOINT_DECLARE() otherwise.
+ */
 #define TPS_TRACEPOINT_DECLARE_FAULTABLE(tp, proto, args)                                          \
-	TPS__TRACEPOINT_DECLARE(tp, proto, args, 1)
+	TPS__TRACEPOINT_DECLARE(tp, proto, args, 1, #proto)
 
 /*
  * Each executable or shared object registers its own section of tracepoint
@@ -296,14 +608,17 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
         __attribute__((weak, visibility("hidden")));
 
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
-	struct tps_tracepoint tps__tp_##tp = {                                                     \
-	        .name = #tp,                                                                       \
+	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
+	        .name = tps__tp_name_##tp,                                                         \
 	        .enabled = 0,                                                                      \
 	        .flags = tps__tp_faultable_##tp ? TPS_TRACEPOINT_FAULTABLE : 0u,                   \
 	        .funcs = tps__tracepoint_empty,                                                    \
 	        .regfunc = (reg),                                                                  \
 	        .unregfunc = (unreg),                                                              \
+	        .proto = tps__tp_proto_##tp,                                                       \
+	        .signature = NULL,                                                                 \
 	};                                                                                         \
+	TPS__SDT_DEFINE_SEM(tp);                                                                   \
 	static struct tps_tracepoint *const tps__tp_ptr_##tp                                       \
 	        __attribute__((used, section("tps_tracepoints"), aligned(sizeof(void *)))) =       \
 	                &tps__tp_##tp;                                                             \
@@ -317,9 +632,20 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	}                                                                                          \
 	struct tps__tp_semicolon_def_##tp
 
-/* In one .c file of the object: defines a declared tracepoint (normal or faultable). */
+/**
+ * TPS_TRACEPOINT_DEFINE() - in exactly one .c file of the executable or
+ * shared object: defines a declared tracepoint (normal or faultable) and
+ * registers it, from a constructor, in the registry (and removes it, from
+ * a destructor, at exit or dlclose: after dlclose() returns no probe runs
+ * in the object's tracepoints).
+ */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
-/* Same, with hooks run when the first probe attaches and the last one leaves. */
+/**
+ * TPS_TRACEPOINT_DEFINE_FN() - TPS_TRACEPOINT_DEFINE() with hooks:
+ * int regfunc(void) runs when the first probe attaches (a non-zero return
+ * refuses the probe), void unregfunc(void) when the last one leaves; both
+ * under the registration mutex. Either may be NULL.
+ */
 #define TPS_TRACEPOINT_DEFINE_FN(tp, regfunc, unregfunc)                                           \
 	TPS__TRACEPOINT_DEFINE(tp, regfunc, unregfunc)
 

@@ -4,26 +4,30 @@
 # compile on its own as C++: g++ and clang++, -std=c++17 and -std=c++20,
 # x86-64 and i386 (-m32, when that toolchain is installed), with
 # -Wall -Wextra -Werror; and all of them together in each configuration of
-# config.h (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE 0 or 1).
+# config.h (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE, the other options: 0 or 1);
+# and use.cpp, which expands every macro and inline function, compiled and
+# assembled (x86-64).
 #
 # Usage: headers.sh SOURCE_DIR
 set -eu
 src=$1
+here=$src/tests/cxx
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# config.h for one configuration, in $work/cfg$1$2/tpsync/.
+# config.h for one configuration, in $work/cfg$1$2$3/tpsync/: TPSYNC_DEBUG=$1,
+# TPSYNC_SEQ_CST_READSIDE=$2, every other option of config.h.in (TPSYNC_SDT...)
+# $3.
 make_config() {
-	mkdir -p "$work/cfg$1$2/tpsync"
+	mkdir -p "$work/cfg$1$2$3/tpsync"
 	sed -e "s/@TPSYNC_DEBUG_01@/$1/" -e "s/@TPSYNC_SEQ_CST_READSIDE_01@/$2/" \
-		-e 's/@PROJECT_VERSION_[A-Z]*@/0/' "$src/include/tpsync/config.h.in" \
-		>"$work/cfg$1$2/tpsync/config.h"
+		-e "s/@[A-Z_0-9]*_01@/$3/g" -e 's/@PROJECT_VERSION_[A-Z]*@/0/' \
+		"$src/include/tpsync/config.h.in" >"$work/cfg$1$2$3/tpsync/config.h"
 }
-for d in 0 1; do
-	for s in 0 1; do
-		make_config $d $s
-	done
+configs="000 001 010 011 100 101 110 111"
+for c in $configs; do
+	make_config "$(echo "$c" | cut -c1)" "$(echo "$c" | cut -c2)" "$(echo "$c" | cut -c3)"
 done
 
 archs="-m64"
@@ -44,10 +48,12 @@ done
 
 fail=0
 n=0
-compile() { # compile CXX STD ARCH CONFIG FILE WHAT
-	if ! "$1" "-std=$2" "$3" -Wall -Wextra -Werror -fsyntax-only -I"$src/include" \
+# compile CXX STD ARCH CONFIG FILE WHAT [FLAGS]: syntax only, or FLAGS.
+compile() {
+	# shellcheck disable=SC2086
+	if ! "$1" "-std=$2" "$3" -Wall -Wextra -Werror ${7:--fsyntax-only} -I"$src/include" \
 		-I"$work/cfg$4" "$5" 2>"$work/err"; then
-		echo "FAIL: $1 -std=$2 $3, config.h $4 (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE): $6"
+		echo "FAIL: $1 -std=$2 $3, config.h $4 (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE, others): $6"
 		sed 's/^/    /' "$work/err" | head -n 20
 		fail=$((fail + 1))
 	fi
@@ -69,10 +75,17 @@ for cxx in g++ clang++; do
 	for std in c++17 c++20; do
 		for arch in $archs; do
 			for h in $headers; do
-				compile "$cxx" "$std" "$arch" 00 "$work/$h.cpp" "tpsync/$h alone"
+				compile "$cxx" "$std" "$arch" 001 "$work/$h.cpp" "tpsync/$h alone"
 			done
-			for cfg in 00 01 10 11; do
+			for cfg in $configs; do
 				compile "$cxx" "$std" "$arch" "$cfg" "$all" "all headers"
+			done
+			# use.cpp expands every macro; asm is assembled too. No i386:
+			# TPS_DEFINE_SRCU's magic does not fit a 32-bit long.
+			[ "$arch" = -m64 ] || continue
+			for cfg in 000 001 101 011; do
+				compile "$cxx" "$std" "$arch" "$cfg" "$here/use.cpp" "use.cpp" \
+					"-O2 -c -o $work/use.o"
 			done
 		done
 	done

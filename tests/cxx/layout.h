@@ -120,7 +120,9 @@ struct tps_layout_atomics {
 	F(tps_tracepoint, flags)                                                                   \
 	F(tps_tracepoint, funcs)                                                                   \
 	F(tps_tracepoint, regfunc)                                                                 \
-	F(tps_tracepoint, unregfunc)
+	F(tps_tracepoint, unregfunc)                                                               \
+	F(tps_tracepoint, proto)                                                                   \
+	F(tps_tracepoint, signature)
 
 /* The entries: __alignof__ of a member is its alignment within the struct. */
 #define TPS_LAYOUT_S(t) {#t, NULL, sizeof(struct t), __alignof__(struct t), 0},

@@ -20,8 +20,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$work/cfg/tpsync"
-sed -e 's/@TPSYNC_DEBUG_01@/0/' -e 's/@TPSYNC_SEQ_CST_READSIDE_01@/0/' \
-	-e 's/@PROJECT_VERSION_[A-Z]*@/0/' "$src/include/tpsync/config.h.in" \
+sed -e 's/@[A-Z_0-9]*_01@/0/g' -e 's/@PROJECT_VERSION_[A-Z]*@/0/' "$src/include/tpsync/config.h.in" \
 	>"$work/cfg/tpsync/config.h"
 inc="-I$src/include -I$work/cfg"
 
