@@ -4,11 +4,13 @@
  * through its read side, synchronize, call_*, barrier and polled cookies;
  * pointer publication; the flavour table; tracepoints declared and defined
  * in this file, with typed probes (a function, a function template and a
- * captureless lambda).
+ * captureless lambda); a tracer's use of names, signatures, attach by name
+ * and the notifier.
  */
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include <tpsync/flavor.h>
@@ -20,9 +22,12 @@
 TPS_TRACEPOINT_DECLARE(cxx_request, TPS_PROTO(int id, long us), TPS_ARGS(id, us));
 TPS_TRACEPOINT_DECLARE_FAULTABLE(cxx_open, TPS_PROTO(const char *path), TPS_ARGS(path));
 TPS_TRACEPOINT_DECLARE(cxx_tick, TPS_PROTO(), TPS_ARGS());
+#define TPS_TRACEPOINT_PROVIDER cxxapp
+TPS_TRACEPOINT_DECLARE(cxx_named, TPS_PROTO(int id, long us), TPS_ARGS(id, us));
 TPS_TRACEPOINT_DEFINE(cxx_request);
 TPS_TRACEPOINT_DEFINE(cxx_open);
 TPS_TRACEPOINT_DEFINE(cxx_tick);
+TPS_TRACEPOINT_DEFINE(cxx_named);
 
 TPS_DEFINE_SRCU(cxx_srcu_static);
 TPS_DEFINE_STATIC_SRCU_FAST(cxx_srcu_fast_static);
@@ -269,6 +274,57 @@ void tracepoints(void)
 	      "no probe runs after unregister");
 }
 
+/* A tracer's view: a notifier, then a probe attached by name and signature. */
+struct tracer {
+	int added;
+	int named_added;
+	hits seen;
+};
+
+void on_tracepoint(void *data, tps_tracepoint *tp, int event)
+{
+	tracer *t = static_cast<tracer *>(data);
+
+	if (event == TPS_TRACEPOINT_ADDED) {
+		t->added++;
+		t->named_added += std::strcmp(tps_tracepoint_name(tp), "cxxapp:cxx_named") == 0;
+	}
+}
+
+void tracer_by_name(void)
+{
+	tracer t = {0, 0, {0, 0}};
+	auto probe = reinterpret_cast<void (*)(void)>(on_request);
+	unsigned int attached = 0, mismatched = 0;
+
+	check(tps_tracepoint_notifier_register(on_tracepoint, &t) == 0, "notifier register");
+	check(t.added >= 4 && t.named_added == 1, "notifier replays every tracepoint");
+	check(tps_tracepoint_lookup("cxxapp:cxx_named") == &tps__tp_cxx_named, "provider:name");
+	check(std::strcmp(tps_tracepoint_signature(&tps__tp_cxx_named), "int id, long us") == 0,
+	      "signature");
+
+	check(!tps_trace_cxx_named_enabled(), "disabled before any probe");
+	check(tps_tracepoint_probe_register_by_name("cxxapp:cxx_named", "int id, long us", probe,
+	                                            &t.seen, TPS_PROBE_PRIO_DEFAULT, 0) == 0,
+	      "register by name");
+	check(tps_tracepoint_probe_register_by_name("cxxapp:cxx_named", "const char *path", probe,
+	                                            &t, TPS_PROBE_PRIO_DEFAULT, 0) == -EINVAL,
+	      "a conflicting signature is refused");
+	check(tps_trace_cxx_named_enabled(), "enabled once a probe is attached");
+	tps_trace_cxx_named(40, 2);
+	check(t.seen.count == 1 && t.seen.sum == 42, "probe attached by name ran");
+	check(tps_tracepoint_probe_count_by_name("cxxapp:cxx_named", probe, &t.seen, &attached,
+	                                         &mismatched) == 0 &&
+	              attached == 1 && mismatched == 0,
+	      "count by name");
+	check(tps_tracepoint_probe_unregister_by_name("cxxapp:cxx_named", probe, &t.seen) == 0,
+	      "unregister by name");
+	check(tps_tracepoint_notifier_unregister(on_tracepoint, &t) == 0, "notifier unregister");
+	tps_tracepoint_synchronize_unregister();
+	tps_trace_cxx_named(1, 1);
+	check(t.seen.count == 1 && !tps_trace_cxx_named_enabled(), "detached by name");
+}
+
 } /* namespace */
 
 int main()
@@ -278,6 +334,7 @@ int main()
 	tasks_trace();
 	flavors();
 	tracepoints();
+	tracer_by_name();
 
 	config *last = tps_rcu_xchg_pointer(&current, static_cast<config *>(nullptr));
 	tps_synchronize_rcu();
