@@ -6,7 +6,7 @@
  *   TPS_TRACEPOINT_DECLARE(sched_switch, TPS_PROTO(int prev, int next), TPS_ARGS(prev, next));
  *   TPS_TRACEPOINT_DECLARE_FAULTABLE(sys_enter_openat, TPS_PROTO(const char *path),
  *                                    TPS_ARGS(path));
- *   // in exactly one .c file of the executable or shared object
+ *   // in exactly one .c (or .cpp) file of the executable or shared object
  *   TPS_TRACEPOINT_DEFINE(sched_switch);
  *
  *   tps_trace_sched_switch(1, 2);                  // call site
@@ -20,7 +20,8 @@
  * flavour (classic; tasks-trace for faultable tracepoints, whose probes may
  * sleep and fault), calls each probe with its data first, and unlocks.
  * Tracepoints with no arguments use TPS_PROTO() and TPS_ARGS(). The macros
- * use GNU C (the default of gcc and clang).
+ * use GNU C (the default of gcc and clang) and work in C++ too (g++,
+ * clang++, C++17 and later), also inside a namespace.
  */
 #ifndef TPSYNC_TRACEPOINT_H
 #define TPSYNC_TRACEPOINT_H
@@ -506,12 +507,23 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #endif
 
 /*
+ * The tracepoint's variable has C linkage, also in C++ and inside a
+ * namespace: the SDT note and the registry refer to it by its C name, and C
+ * and C++ files share it.
+ */
+#ifdef __cplusplus
+#define TPS__EXTERN_C extern "C"
+#else
+#define TPS__EXTERN_C extern
+#endif
+
+/*
  * The functions are static and marked unused: a file that declares a
  * tracepoint and uses only some of them (the usual case in a .c or .cpp file
  * that defines it) gets no -Wunused-function.
  */
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
-	extern struct tps_tracepoint tps__tp_##tp;                                                 \
+	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp;                                          \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
 	/* Read where the tracepoint is defined; the provider is taken from here. */               \
 	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \

@@ -26,6 +26,12 @@ TPS_TRACEPOINT_DEFINE(use_fault);
 TPS_TRACEPOINT_DEFINE(use_named);
 TPS_TRACEPOINT_DEFINE_FN(use_named_none, nullptr, nullptr);
 
+namespace use_ns
+{
+TPS_TRACEPOINT_DECLARE(use_in_ns, TPS_PROTO(int a), TPS_ARGS(a));
+TPS_TRACEPOINT_DEFINE(use_in_ns);
+} // namespace use_ns
+
 TPS_DEFINE_SRCU(use_srcu);
 TPS_DEFINE_SRCU_FAST(use_srcu_fast);
 TPS_DEFINE_STATIC_SRCU(use_srcu_static);
@@ -90,6 +96,7 @@ int use_all(void)
 	tps_trace_use_fault(nullptr, 4u);
 	tps_trace_use_named(5, 6);
 	tps_trace_use_named_none();
+	use_ns::tps_trace_use_in_ns(7);
 	sum += tps_trace_use_one_enabled() + tps_trace_use_named_none_enabled();
 
 	sum += tps_register_trace_use_none(use_probe_none, nullptr);

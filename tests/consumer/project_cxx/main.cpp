@@ -29,6 +29,13 @@ TPS_TRACEPOINT_DEFINE(cxx_open);
 TPS_TRACEPOINT_DEFINE(cxx_tick);
 TPS_TRACEPOINT_DEFINE(cxx_named);
 
+/* Tracepoints may live in a namespace. */
+namespace cxxns
+{
+TPS_TRACEPOINT_DECLARE(cxx_in_ns, TPS_PROTO(int id, long us), TPS_ARGS(id, us));
+TPS_TRACEPOINT_DEFINE(cxx_in_ns);
+} // namespace cxxns
+
 TPS_DEFINE_SRCU(cxx_srcu_static);
 TPS_DEFINE_STATIC_SRCU_FAST(cxx_srcu_fast_static);
 
@@ -257,6 +264,15 @@ void tracepoints(void)
 	tps_trace_cxx_tick();
 	check(req.count == 2 && req.sum == 18, "typed probe saw its arguments");
 	check(open.count == 1 && tick.count == 1, "faultable and no-argument probes ran");
+
+	hits ns = {0, 0};
+	check(cxxns::tps_register_trace_cxx_in_ns(on_request, &ns) == 0, "register in a namespace");
+	cxxns::tps_trace_cxx_in_ns(1, 1);
+	check(ns.count == 1 &&
+	              tps_tracepoint_lookup("cxxapp:cxx_in_ns") == &cxxns::tps__tp_cxx_in_ns,
+	      "tracepoint in a namespace");
+	check(cxxns::tps_unregister_trace_cxx_in_ns(on_request, &ns) == 0,
+	      "unregister in a namespace");
 
 	tps_tracepoint *tp = tps_tracepoint_lookup("cxx_request");
 	check(tp != nullptr && tp == &tps__tp_cxx_request, "lookup by name");
