@@ -81,6 +81,11 @@ void bench_gp_print_impls(FILE *f);
 int bench_tracepoint(const struct bench_opts *o);
 bool bench_tracepoint_knows_impl(const char *name);
 void bench_tracepoint_print_impls(FILE *f);
+/* tracepoint_nosdt.c: call sites compiled without SDT probes. */
+void bench_tp_nosdt_disabled_loop(unsigned long iterations);
+void bench_tp_nosdt_normal_1_loop(unsigned long iterations);
+int bench_tp_nosdt_attach(void *data);
+void bench_tp_nosdt_detach(void *data);
 
 /* report.c: `tpsync-bench report FILE.jsonl [--out DIR]`; argv[0] is "report". */
 int bench_report_main(int argc, char **argv);

@@ -10,6 +10,10 @@
  *                    run under the classic read lock;
  *   faultable-N      the same on a faultable tracepoint (tasks-trace read
  *                    lock, probes registered with TPS_PROBE_MAY_FAULT);
+ *   disabled-nosdt, normal-1-nosdt
+ *                    disabled and normal-1 compiled without the SDT probe
+ *                    (tracepoint_nosdt.c), as a TPSYNC_SDT=OFF build has
+ *                    them: the same run shows what the SDT probe costs;
  *   recursion-guard  the per-thread guard every enabled call takes and
  *                    drops (tps__tracepoint_enter/exit), alone.
  * Each row has a tracepoint of its own, so that all stay attached while
@@ -69,6 +73,8 @@
 struct tp_row {
 	/* "normal" or "faultable". */
 	const char *kind;
+	/* The row's name when it is not made of kind and nprobes. */
+	const char *name;
 	const struct readside_impl *row;
 	unsigned int nprobes;
 	int (*attach)(void *data);
@@ -108,10 +114,38 @@ BENCH_TRACEPOINT(tpsbench_faultable_16, TPS_TRACEPOINT_DECLARE_FAULTABLE, "fault
 BENCH_TRACEPOINT(tpsbench_reg_normal, TPS_TRACEPOINT_DECLARE, "normal", 1);
 BENCH_TRACEPOINT(tpsbench_reg_faultable, TPS_TRACEPOINT_DECLARE_FAULTABLE, "faultable", 1);
 
+static const struct readside_impl row_nosdt_disabled = {
+        .name = "disabled-nosdt",
+        .setup = register_thread,
+        .teardown = unregister_thread,
+        .loop = bench_tp_nosdt_disabled_loop,
+};
+static const struct readside_impl row_nosdt_normal_1 = {
+        .name = "normal-1-nosdt",
+        .setup = register_thread,
+        .teardown = unregister_thread,
+        .loop = bench_tp_nosdt_normal_1_loop,
+};
+static const struct tp_row tp_row_nosdt_disabled = {
+        .kind = "normal",
+        .name = "disabled-nosdt",
+        .row = &row_nosdt_disabled,
+        .nprobes = 0,
+};
+static const struct tp_row tp_row_nosdt_normal_1 = {
+        .kind = "normal",
+        .name = "normal-1-nosdt",
+        .row = &row_nosdt_normal_1,
+        .nprobes = 1,
+        .attach = bench_tp_nosdt_attach,
+        .detach = bench_tp_nosdt_detach,
+};
+
 static const struct tp_row *const call_rows[] = {
         &tp_row_tpsbench_disabled,    &tp_row_tpsbench_normal_1,    &tp_row_tpsbench_normal_2,
         &tp_row_tpsbench_normal_4,    &tp_row_tpsbench_normal_16,   &tp_row_tpsbench_faultable_1,
         &tp_row_tpsbench_faultable_2, &tp_row_tpsbench_faultable_4, &tp_row_tpsbench_faultable_16,
+        &tp_row_nosdt_disabled,       &tp_row_nosdt_normal_1,
 };
 
 #define NCALL_ROWS (sizeof(call_rows) / sizeof(call_rows[0]))
@@ -129,6 +163,8 @@ static const struct readside_impl row_guard = {
 /* "disabled", "normal-4", "faultable-16"... */
 static const char *row_name(const struct tp_row *r, char *buf, size_t size)
 {
+	if (r->name)
+		return r->name;
 	if (!r->nprobes)
 		return "disabled";
 	snprintf(buf, size, "%s-%u", r->kind, r->nprobes);

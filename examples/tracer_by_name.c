@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tracer_by_name.c - a small tracer: load a library, list its tracepoints,
- * attach to one by name, detach, unload.
+ * tracer_by_name.c - a small tracer: it attaches to a tracepoint by name and
+ * signature before the library that defines it is loaded, watches
+ * tracepoints come and go with a notifier, loads the library, lets it work,
+ * unloads it, and tears down safely.
  *
- * Usage: tracer_by_name [LIBRARY [TRACEPOINT]]
- * (defaults: the example library built next to this program, lib_work_end)
+ * Usage: tracer_by_name [LIBRARY [TRACEPOINT [SIGNATURE]]]
+ * (defaults: the example library built next to this program, lib_work_end,
+ * "int job, int result")
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -14,17 +17,22 @@
 
 #include <tpsync/tracepoint.h>
 
-static int list_one(struct tps_tracepoint *tp, void *arg)
-{
-	int *n = arg;
+static int added, removed;
 
-	printf("  %s%s\n", tps_tracepoint_name(tp),
-	       tps_tracepoint_is_faultable(tp) ? " (faultable)" : "");
-	(*n)++;
-	return 0;
+/* Called for every tracepoint present, then for each one that comes or goes. */
+static void on_tracepoint(void *data, struct tps_tracepoint *tp, int event)
+{
+	(void)data;
+	if (event == TPS_TRACEPOINT_ADDED)
+		added++;
+	else
+		removed++;
+	printf("  %c %s(%s)%s\n", event == TPS_TRACEPOINT_ADDED ? '+' : '-',
+	       tps_tracepoint_name(tp), tps_tracepoint_signature(tp),
+	       tps_tracepoint_is_faultable(tp) ? " faultable" : "");
 }
 
-/* Attached untyped: the tracer trusts the tracepoint's (job, result) prototype. */
+/* Attached by name with the signature "int job, int result": never to another one. */
 static void on_work_end(void *data, int job, int result)
 {
 	long *hits = data;
@@ -49,43 +57,47 @@ int main(int argc, char **argv)
 {
 	char path[PATH_MAX];
 	const char *tp_name = argc > 2 ? argv[2] : "lib_work_end";
+	const char *signature = argc > 3 ? argv[3] : "int job, int result";
+	void (*probe)(void) = (void (*)(void))on_work_end;
+	unsigned int attached = 0;
 	int (*work)(int);
-	struct tps_tracepoint *tp;
 	long hits = 0;
-	int n = 0, err;
+	int err;
 	void *lib;
 
 	if (argc > 1)
 		snprintf(path, sizeof(path), "%s", argv[1]);
 	else
 		default_library(path, sizeof(path));
+
+	printf("tracepoints:\n");
+	tps_tracepoint_notifier_register(on_tracepoint, NULL);
+	/* Before the library is loaded: kept, and attached when it loads. */
+	err = tps_tracepoint_probe_register_by_name(tp_name, signature, probe, &hits,
+	                                            TPS_PROBE_PRIO_DEFAULT, 0);
+	if (err) {
+		fprintf(stderr, "register %s(%s): %d\n", tp_name, signature, err);
+		return 1;
+	}
 	lib = dlopen(path, RTLD_NOW);
 	if (!lib) {
 		fprintf(stderr, "dlopen: %s\n", dlerror());
 		return 1;
 	}
-	printf("tracepoints:\n");
-	tps_tracepoint_for_each(list_one, &n);
-
-	tp = tps_tracepoint_lookup(tp_name);
-	if (!tp) {
-		fprintf(stderr, "no tracepoint %s\n", tp_name);
-		return 1;
-	}
-	err = tps_tracepoint_probe_register(tp, (void (*)(void))on_work_end, &hits,
-	                                    TPS_PROBE_PRIO_DEFAULT, 0);
-	if (err) {
-		fprintf(stderr, "register: %d\n", err);
-		return 1;
-	}
+	tps_tracepoint_probe_count_by_name(tp_name, probe, &hits, &attached, NULL);
+	printf("%s(%s): attached to %u instance(s)\n", tp_name, signature, attached);
 	*(void **)&work = dlsym(lib, "example_lib_work");
 	work(5);
-	tps_tracepoint_probe_unregister(tp, (void (*)(void))on_work_end, &hits);
-	tps_tracepoint_synchronize_unregister();
-	printf("%s: %ld hits\n", tp_name, hits);
+	dlclose(lib); /* its tracepoints leave; no probe of ours runs in them now */
 
-	dlclose(lib); /* its tracepoints leave the registry */
-	tp = tps_tracepoint_lookup(tp_name);
-	printf("after dlclose: %s\n", tp ? "still there" : "gone");
-	return n >= 3 && hits == 5 && !tp ? 0 : 1;
+	/* Safe teardown: unregister (works after the unload too), wait, free. */
+	tps_tracepoint_probe_unregister_by_name(tp_name, probe, &hits);
+	tps_tracepoint_synchronize_unregister();
+	tps_tracepoint_notifier_unregister(on_tracepoint, NULL);
+	printf("%s: %ld hits; after dlclose: %s\n", tp_name, hits,
+	       tps_tracepoint_lookup(tp_name) ? "still there" : "gone");
+	return attached == 1 && hits == 5 && removed >= 3 && added >= removed &&
+	                       !tps_tracepoint_lookup(tp_name)
+	               ? 0
+	               : 1;
 }

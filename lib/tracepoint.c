@@ -38,6 +38,26 @@ static _Atomic unsigned long recursion_drops;
 /* Test hook: the next n array allocations fail. */
 static unsigned int fail_allocs;
 
+/*
+ * Set by an atexit handler that exit() runs before the destructors of the
+ * executable and its objects, which the dynamic loader's handler runs: it
+ * must be registered after that one, i.e. not from a shared object's
+ * constructor, so it is registered when the first probe is attached.
+ * Destructors from then on are not dlclose().
+ */
+static atomic_bool exiting;
+static pthread_once_t exiting_once = PTHREAD_ONCE_INIT;
+
+static void mark_exiting(void)
+{
+	atomic_store_explicit(&exiting, true, memory_order_relaxed);
+}
+
+static void register_mark_exiting(void)
+{
+	atexit(mark_exiting);
+}
+
 void tps__tracepoint_fail_allocs(unsigned int n)
 {
 	pthread_mutex_lock(&probes_mutex);
@@ -226,6 +246,7 @@ static int probe_register(struct tps_tracepoint *tp, void (*func)(void), void *d
 	int err = 0;
 
 	(void)flags; /* checked by the callers */
+	pthread_once(&exiting_once, register_mark_exiting);
 	pthread_mutex_lock(&probes_mutex);
 	old = atomic_load_explicit(&tp->funcs, memory_order_relaxed);
 	if (find_probe(old, func, data) >= 0) {
@@ -605,8 +626,11 @@ void tps__tracepoint_section_remove(struct tps_tracepoint *const *start)
 	 * flavour can still be running a probe detached above, so that after
 	 * dlclose() returns no probe runs in the object's tracepoints and a
 	 * tracer may free what its probes use. Nothing to wait for when no
-	 * probe was attached (the common case at exit).
+	 * probe was attached, nor at exit, where no object is unmapped (and a
+	 * reader blocked for good in a faultable probe must not hang exit()).
 	 */
+	if (atomic_load_explicit(&exiting, memory_order_relaxed))
+		need = 0;
 	if (need & NEED_RCU)
 		tps_synchronize_rcu();
 	if (need & NEED_TRACE)

@@ -22,6 +22,14 @@
  * Tracepoints with no arguments use TPS_PROTO() and TPS_ARGS(). The macros
  * use GNU C (the default of gcc and clang) and work in C++ too (g++,
  * clang++, C++17 and later), also inside a namespace.
+ *
+ * For tracers: `#define TPS_TRACEPOINT_PROVIDER myapp` before declarations
+ * names them "myapp:event"; each records its signature ("int id, long us").
+ * tps_tracepoint_probe_register_by_name() attaches to every instance of a
+ * name with a matching signature, in objects loaded now and later; a
+ * notifier reports tracepoints added and removed. Every call site is also
+ * an SDT probe (provider:event, or tpsync:event) for perf, bpftrace and
+ * uprobe_events, whose semaphore is the high half of the enabled word.
  */
 #ifndef TPSYNC_TRACEPOINT_H
 #define TPSYNC_TRACEPOINT_H
@@ -167,7 +175,9 @@ TPS_EXPORT int tps_tracepoint_probe_unregister(struct tps_tracepoint *tp, void (
  * object whose signature and faultability (TPS_PROBE_MAY_FAULT) match, and
  * the registration is kept: instances in objects loaded later are attached
  * when their object is loaded. Instances of that name that do not match are
- * never attached; tps_tracepoint_probe_count_by_name() counts them.
+ * never attached; tps_tracepoint_probe_count_by_name() counts them. An
+ * instance loaded later that cannot be attached (no memory, its register
+ * hook refuses) is skipped, which the attached count shows.
  *
  * May block (mutexes, allocation); not async-signal-safe; not inside a
  * probe or a notifier callback.
@@ -648,8 +658,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  * TPS_TRACEPOINT_DEFINE() - in exactly one .c file of the executable or
  * shared object: defines a declared tracepoint (normal or faultable) and
  * registers it, from a constructor, in the registry (and removes it, from
- * a destructor, at exit or dlclose: after dlclose() returns no probe runs
- * in the object's tracepoints).
+ * a destructor, at exit or dlclose). When probes were attached to the
+ * object's tracepoints, dlclose() waits for a grace period of each flavour
+ * they ran under before it returns: afterwards no probe runs in the
+ * object's tracepoints. So such a dlclose() must not be called from inside
+ * a reader or a probe. At exit nothing is waited for.
  */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)
 /**
