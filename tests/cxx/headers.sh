@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Every public header (include/tpsync/*.h, whatever headers exist) must
-# compile on its own as C++: g++ and clang++, -std=c++17 and -std=c++20,
+# compile on its own as C++: g++ and clang++, -std=c++17, c++20 and gnu++17,
 # x86-64 and i386 (-m32, when that toolchain is installed), with
 # -Wall -Wextra -Werror; and all of them together in each configuration of
 # config.h (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE, the other options: 0 or 1);
@@ -72,7 +72,7 @@ for cxx in g++ clang++; do
 		echo "headers: $cxx not found (cmake/install-deps.sh installs it)" >&2
 		exit 1
 	fi
-	for std in c++17 c++20; do
+	for std in c++17 c++20 gnu++17; do
 		for arch in $archs; do
 			for h in $headers; do
 				compile "$cxx" "$std" "$arch" 001 "$work/$h.cpp" "tpsync/$h alone"
