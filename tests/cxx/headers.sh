@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Every public header (include/tpsync/*.h, whatever headers exist) must
 # compile on its own as C++: g++ and clang++, -std=c++17, c++20 and gnu++17,
-# x86-64 and i386 (-m32, when that toolchain is installed), with
+# x86-64, i386 (-m32) and, with clang++, AArch64 (when installed), with
 # -Wall -Wextra -Werror; and all of them together in each configuration of
 # config.h (TPSYNC_DEBUG, TPSYNC_SEQ_CST_READSIDE, the other options: 0 or 1);
 # and use.cpp, which expands every macro and inline function, compiled and
-# assembled (x86-64).
+# assembled (x86-64, AArch64).
 #
 # Usage: headers.sh SOURCE_DIR
 set -eu
@@ -35,6 +35,15 @@ if echo 'int main(void) { return 0; }' | gcc -m32 -x c - -o "$work/m32" 2>/dev/n
 	archs="-m64 -m32"
 else
 	echo "headers: no i386 toolchain (gcc -m32), x86-64 only"
+fi
+
+# AArch64 through clang++'s cross target, when its libc headers are there.
+a64=""
+if echo '#include <stddef.h>' | clang++ --target=aarch64-linux-gnu -x c++ -fsyntax-only - \
+	2>/dev/null; then
+	a64=--target=aarch64-linux-gnu
+else
+	echo "headers: no AArch64 headers for clang++ --target=aarch64-linux-gnu, skipped"
 fi
 
 headers=""
@@ -72,8 +81,10 @@ for cxx in g++ clang++; do
 		echo "headers: $cxx not found (cmake/install-deps.sh installs it)" >&2
 		exit 1
 	fi
+	cxx_archs=$archs
+	[ "$cxx" = clang++ ] && [ -n "$a64" ] && cxx_archs="$archs $a64"
 	for std in c++17 c++20 gnu++17; do
-		for arch in $archs; do
+		for arch in $cxx_archs; do
 			for h in $headers; do
 				compile "$cxx" "$std" "$arch" 001 "$work/$h.cpp" "tpsync/$h alone"
 			done
@@ -82,7 +93,7 @@ for cxx in g++ clang++; do
 			done
 			# use.cpp expands every macro; asm is assembled too. No i386:
 			# TPS_DEFINE_SRCU's magic does not fit a 32-bit long.
-			[ "$arch" = -m64 ] || continue
+			[ "$arch" = -m32 ] && continue
 			for cfg in 000 001 101 011; do
 				compile "$cxx" "$std" "$arch" "$cfg" "$here/use.cpp" "use.cpp" \
 					"-O2 -c -o $work/use.o"

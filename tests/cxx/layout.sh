@@ -9,7 +9,7 @@
 # 2. clang's record layouts (-fdump-record-layouts-simple) of every struct
 #    defined in include/tpsync/*.h, found by name, so that new headers and
 #    new members are covered without a list: size, alignment and every
-#    member offset, C against C++, x86-64 and i386.
+#    member offset, C against C++, x86-64, i386 and AArch64.
 #
 # Usage: layout.sh SOURCE_DIR
 set -eu
@@ -76,6 +76,10 @@ records() {
 	     /^  FieldOffsets:/ { sub(/.*FieldOffsets: /, ""); sub(/>$/, "");
 	                           print name, size, align, $0 }' "$1" | sort -u
 }
+# AArch64 too, through clang's cross target, when its libc headers are there.
+if echo '#include <stddef.h>' | clang --target=aarch64-linux-gnu -x c -fsyntax-only - 2>/dev/null; then
+	archs="$archs --target=aarch64-linux-gnu"
+fi
 for arch in $archs; do
 	# shellcheck disable=SC2086
 	clang $arch -std=gnu11 -Wno-psabi $inc -Xclang -fdump-record-layouts-simple -fsyntax-only \
