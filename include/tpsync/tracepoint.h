@@ -62,19 +62,19 @@
 extern "C" {
 #endif
 
-/* Probe flag: the probe may sleep and fault (faultable tracepoints only). */
+/** Probe flag: the probe may sleep and fault (faultable tracepoints only). */
 #define TPS_PROBE_MAY_FAULT 0x1u
-/* Default probe priority; probes with a higher priority run first. */
+/** Default probe priority; probes with a higher priority run first. */
 #define TPS_PROBE_PRIO_DEFAULT 10
 
-/* Tracepoint flag: probes run under tasks-trace and may fault. */
+/** Tracepoint flag: probes run under tasks-trace and may fault. */
 #define TPS_TRACEPOINT_FAULTABLE 0x1u
 
-/* One entry of a probe array; the array ends with func == NULL. */
+/** One entry of a probe array; the array ends with func == NULL. */
 struct tps_tracepoint_func {
-	TPS__ATOMIC(void (*)(void)) func;
-	void *data;
-	int prio;
+	TPS__ATOMIC(void (*)(void)) func; /**< the probe, called as func(data, args...) */
+	void *data;                       /**< its first argument */
+	int prio;                         /**< higher runs first */
 };
 
 /*
@@ -93,20 +93,23 @@ struct tps_tracepoint_func {
 #define TPS__TP_SDT_BYTE 2
 #endif
 
+/** A tracepoint: defined by TPS_TRACEPOINT_DEFINE(), read through the functions below. */
 struct tps_tracepoint {
-	/* The full name: "provider:name", or "name" without a provider. */
+	/** The full name: "provider:name", or "name" without a provider. */
 	const char *name;
-	/* Non-zero while someone listens: read by every call site (see above). */
+	/** Non-zero while someone listens: read by every call site (see above). */
 	TPS__ATOMIC(int) enabled;
+	/** TPS_TRACEPOINT_FAULTABLE or 0. */
 	unsigned int flags;
-	/* RCU-protected (flavour per flags); a static empty array when none. */
+	/** RCU-protected (flavour per flags); a static empty array when none. */
 	TPS__ATOMIC(struct tps_tracepoint_func *) funcs;
-	/* Optional hooks, run under the registration mutex on 0->1 and 1->0. */
+	/** Optional hooks, run under the registration mutex on 0->1 and 1->0. */
 	int (*regfunc)(void);
+	/** See regfunc. */
 	void (*unregfunc)(void);
-	/* The TPS_PROTO text as written in the declaration. */
+	/** The TPS_PROTO text as written in the declaration. */
 	const char *proto;
-	/* proto normalized, set by the library when the object's section is added. */
+	/** proto normalized, set by the library when the object's section is added. */
 	const char *signature;
 };
 
@@ -365,7 +368,9 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * commas inside parentheses through the macro layers; TPS__UNPAREN removes
  * them where the list is used. Either may be empty.
  */
+/** TPS_PROTO(int id, long us): a tracepoint's parameter list (may be empty). */
 #define TPS_PROTO(...) (__VA_ARGS__)
+/** TPS_ARGS(id, us): the names of its parameters, in order (may be empty). */
 #define TPS_ARGS(...) (__VA_ARGS__)
 #define TPS__UNPAREN(...) __VA_ARGS__
 #define TPS__CAT_(a, b) a##b
@@ -527,11 +532,9 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__EXTERN_C extern
 #endif
 
-/*
- * The functions are static and marked unused: a file that declares a
- * tracepoint and uses only some of them (the usual case in a .c or .cpp file
- * that defines it) gets no -Wunused-function.
- */
+/* The generated functions: a file need not use them all (clang warns otherwise). */
+#define TPS__TP_INLINE static inline __attribute__((unused))
+
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp;                                          \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
@@ -557,17 +560,17 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		TPS__TRACE_UNLOCK_##faultable();                                                   \
 		tps__tracepoint_exit();                                                            \
 	}                                                                                          \
-	static inline __attribute__((unused)) void tps_trace_##tp(TPS__PARAMS(proto))              \
+	TPS__TP_INLINE void tps_trace_##tp(TPS__PARAMS(proto))                                     \
 	{                                                                                          \
 		if (tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED)))        \
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
-	static inline __attribute__((unused)) bool tps_trace_##tp##_enabled(void)                  \
+	TPS__TP_INLINE bool tps_trace_##tp##_enabled(void)                                         \
 	{                                                                                          \
 		return tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED) !=    \
 		                    0);                                                            \
 	}                                                                                          \
-	static inline __attribute__((unused)) int tps_register_trace_prio_flags_##tp(              \
+	TPS__TP_INLINE int tps_register_trace_prio_flags_##tp(                                     \
 	        tps__probe_arg_##tp##_t tps__probe, void *data, int prio, unsigned int flags)      \
 	{                                                                                          \
 		return tps_tracepoint_probe_register(&tps__tp_##tp,                                \
@@ -575,15 +578,14 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		                                     data, prio, flags);                           \
 	}                                                                                          \
 	/* Default priority; on a faultable tracepoint the probe may fault. */                     \
-	static inline __attribute__((unused)) int tps_register_trace_##tp(                         \
-	        tps__probe_arg_##tp##_t tps__probe, void *data)                                    \
+	TPS__TP_INLINE int tps_register_trace_##tp(tps__probe_arg_##tp##_t tps__probe, void *data) \
 	{                                                                                          \
 		return tps_tracepoint_probe_register(                                              \
 		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data,            \
 		        TPS_PROBE_PRIO_DEFAULT, (faultable) ? TPS_PROBE_MAY_FAULT : 0u);           \
 	}                                                                                          \
-	static inline __attribute__((unused)) int tps_unregister_trace_##tp(                       \
-	        tps__probe_arg_##tp##_t tps__probe, void *data)                                    \
+	TPS__TP_INLINE int tps_unregister_trace_##tp(tps__probe_arg_##tp##_t tps__probe,           \
+	                                             void *data)                                   \
 	{                                                                                          \
 		return tps_tracepoint_probe_unregister(                                            \
 		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data);           \
@@ -629,6 +631,14 @@ extern struct tps_tracepoint *const __start_tps_tracepoints[]
 extern struct tps_tracepoint *const __stop_tps_tracepoints[]
         __attribute__((weak, visibility("hidden")));
 
+/*
+ * The first priority open to programs: an object's tracepoints are
+ * registered before its own constructors of default priority run (which may
+ * attach probes to them) and removed after its destructors of default
+ * priority ran.
+ */
+#define TPS__TP_CTOR_PRIO 101
+
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
 	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
 	        .name = tps__tp_name_##tp,                                                         \
@@ -644,11 +654,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	static struct tps_tracepoint *const tps__tp_ptr_##tp                                       \
 	        __attribute__((used, section("tps_tracepoints"), aligned(sizeof(void *)))) =       \
 	                &tps__tp_##tp;                                                             \
-	__attribute__((constructor)) static void tps__tp_ctor_##tp(void)                           \
+	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
 		tps__tracepoint_section_add(__start_tps_tracepoints, __stop_tps_tracepoints);      \
 	}                                                                                          \
-	__attribute__((destructor)) static void tps__tp_dtor_##tp(void)                            \
+	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
 	{                                                                                          \
 		tps__tracepoint_section_remove(__start_tps_tracepoints);                           \
 	}                                                                                          \

@@ -608,6 +608,7 @@ static void module_probe(void *data, int value)
 static void test_dlopen_dlclose(void **state)
 {
 	void (*fire)(int);
+	int (*self_hits)(void);
 	struct tps_tracepoint *tp, *ftp;
 	void *lib;
 
@@ -628,9 +629,13 @@ static void test_dlopen_dlclose(void **state)
 	                                               TPS_PROBE_PRIO_DEFAULT, TPS_PROBE_MAY_FAULT),
 	                 0);
 	*(void **)&fire = dlsym(lib, "tp_module_fire");
+	*(void **)&self_hits = dlsym(lib, "tp_module_self_hits");
 	assert_non_null(fire);
+	assert_non_null(self_hits);
 	fire(7);
 	assert_int_equal(module_hits, 14);
+	/* The library's own constructor attached to its tracepoint. */
+	assert_int_equal(self_hits(), 7);
 	/* Unloaded with probes attached: they are detached and their arrays freed. */
 	assert_int_equal(dlclose(lib), 0);
 	assert_null(tps_tracepoint_lookup("tp_module_event"));
