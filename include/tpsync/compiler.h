@@ -15,10 +15,83 @@
 #ifndef TPSYNC_COMPILER_H
 #define TPSYNC_COMPILER_H
 
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 #include <stddef.h>
 
 #include <tpsync/config.h>
+
+/*
+ * Atomic types and operations, for C and C++ alike.
+ *
+ * In C, TPS__ATOMIC(T) is _Atomic(T) and the operations are those of
+ * <stdatomic.h>: the library and its C users see exactly C11 atomics. In C++
+ * (where _Atomic does not exist before C++23), TPS__ATOMIC(T) is a plain T
+ * with the alignment C gives _Atomic(T) (8 for a long long on i386, where a
+ * plain long long in a struct is 4-aligned), accessed only through the
+ * __atomic builtins, which are what <stdatomic.h> expands to: every struct
+ * has the same layout in both languages, every inline function the same
+ * semantics. No <atomic> is needed, so the headers need no C++ library.
+ *
+ * TPS__ATOMIC(T) is a type: it serves in members, pointers and parameters.
+ * The operations take a pointer to such an object and a TPS__MO_* order.
+ *
+ * A public header stays valid C++ (tests/cxx checks every header) when it:
+ * declares shared members TPS__ATOMIC(T) and aligns with TPS__ALIGNAS(), never
+ * _Atomic or _Alignas; accesses them only through tps__atomic_*() with
+ * TPS__MO_* orders (add an operation here, in both branches, if one is
+ * missing); puts its declarations inside extern "C" after its #includes;
+ * names every member, in declaration order, in a static initializer; casts
+ * void * explicitly and uses no compound literal, _Static_assert, _Alignof,
+ * _Noreturn, restrict or C++ keyword (new, class, this, delete...) as a name;
+ * marks static functions that macros generate __attribute__((unused)); and
+ * keeps C-only pragmas and diagnostics under #ifndef __cplusplus.
+ */
+#ifdef __cplusplus
+extern "C++" {
+/* T, aligned as C11 aligns _Atomic(T): to its size when that is 2, 4, 8 or 16. */
+template <typename T> struct tps__atomic_of {
+	typedef T type __attribute__((
+	        aligned(sizeof(T) > alignof(T) && sizeof(T) <= 16 && !(sizeof(T) & (sizeof(T) - 1))
+	                        ? sizeof(T)
+	                        : alignof(T))));
+};
+}
+#define TPS__ATOMIC(T) tps__atomic_of<T>::type
+#define TPS__ALIGNAS(n) alignas(n)
+#define TPS__MO_RELAXED __ATOMIC_RELAXED
+#define TPS__MO_CONSUME __ATOMIC_CONSUME
+#define TPS__MO_ACQUIRE __ATOMIC_ACQUIRE
+#define TPS__MO_RELEASE __ATOMIC_RELEASE
+#define TPS__MO_SEQ_CST __ATOMIC_SEQ_CST
+#define tps__atomic_load(p, mo) __atomic_load_n((p), (mo))
+#define tps__atomic_store(p, v, mo) __atomic_store_n((p), (v), (mo))
+#define tps__atomic_fetch_add(p, v, mo) __atomic_fetch_add((p), (v), (mo))
+#define tps__atomic_fetch_sub(p, v, mo) __atomic_fetch_sub((p), (v), (mo))
+#define tps__atomic_exchange(p, v, mo) __atomic_exchange_n((p), (v), (mo))
+#define tps__atomic_compare_exchange(p, expected, desired, mo_ok, mo_fail)                         \
+	__atomic_compare_exchange_n((p), (expected), (desired), 0, (mo_ok), (mo_fail))
+#define tps__atomic_signal_fence(mo) __atomic_signal_fence(mo)
+#define tps__atomic_thread_fence(mo) __atomic_thread_fence(mo)
+#else
+#define TPS__ATOMIC(T) _Atomic(T)
+#define TPS__ALIGNAS(n) _Alignas(n)
+#define TPS__MO_RELAXED memory_order_relaxed
+#define TPS__MO_CONSUME memory_order_consume
+#define TPS__MO_ACQUIRE memory_order_acquire
+#define TPS__MO_RELEASE memory_order_release
+#define TPS__MO_SEQ_CST memory_order_seq_cst
+#define tps__atomic_load(p, mo) atomic_load_explicit((p), (mo))
+#define tps__atomic_store(p, v, mo) atomic_store_explicit((p), (v), (mo))
+#define tps__atomic_fetch_add(p, v, mo) atomic_fetch_add_explicit((p), (v), (mo))
+#define tps__atomic_fetch_sub(p, v, mo) atomic_fetch_sub_explicit((p), (v), (mo))
+#define tps__atomic_exchange(p, v, mo) atomic_exchange_explicit((p), (v), (mo))
+#define tps__atomic_compare_exchange(p, expected, desired, mo_ok, mo_fail)                         \
+	atomic_compare_exchange_strong_explicit((p), (expected), (desired), (mo_ok), (mo_fail))
+#define tps__atomic_signal_fence(mo) atomic_signal_fence(mo)
+#define tps__atomic_thread_fence(mo) atomic_thread_fence(mo)
+#endif
 
 /** Branch hint: x is usually true. */
 #define tps_likely(x) __builtin_expect(!!(x), 1)
@@ -26,7 +99,7 @@
 #define tps_unlikely(x) __builtin_expect(!!(x), 0)
 
 /** Compiler barrier: no instruction, forbids the compiler to move accesses. */
-#define tps_barrier() atomic_signal_fence(memory_order_seq_cst)
+#define tps_barrier() tps__atomic_signal_fence(TPS__MO_SEQ_CST)
 
 /**
  * tps_smp_mb() - a full memory barrier (the kernel's smp_mb()). On x86-64
@@ -48,7 +121,7 @@
  */
 #define tps_smp_mb() __sync_synchronize()
 #else
-#define tps_smp_mb() atomic_thread_fence(memory_order_seq_cst)
+#define tps_smp_mb() tps__atomic_thread_fence(TPS__MO_SEQ_CST)
 #endif
 
 /**
@@ -68,10 +141,13 @@
 #define tps_smp_mb__after_atomic() tps_smp_mb()
 #endif
 
-/** Relaxed load of a C11 atomic lvalue (the kernel's READ_ONCE()). */
-#define TPS_READ_ONCE(x) atomic_load_explicit(&(x), memory_order_relaxed)
-/** Relaxed store to a C11 atomic lvalue (the kernel's WRITE_ONCE()). */
-#define TPS_WRITE_ONCE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
+/**
+ * TPS_READ_ONCE(x) / TPS_WRITE_ONCE(x, v) - relaxed load and store of an
+ * atomic lvalue: a C11 atomic in C, a TPS__ATOMIC() object or any scalar
+ * (not a std::atomic) in C++. They never block and are async-signal-safe.
+ */
+#define TPS_READ_ONCE(x) tps__atomic_load(&(x), TPS__MO_RELAXED)
+#define TPS_WRITE_ONCE(x, v) tps__atomic_store(&(x), (v), TPS__MO_RELAXED)
 
 /*
  * Memory orders of read-side accesses. The `tsan` preset makes them
@@ -80,13 +156,13 @@
  * races and, worse, hides real ones.
  */
 #if TPSYNC_SEQ_CST_READSIDE
-#define TPS__MO_RS_RELAXED memory_order_seq_cst
-#define TPS__MO_RS_RELEASE memory_order_seq_cst
-#define TPS__MO_RS_ACQUIRE memory_order_seq_cst
+#define TPS__MO_RS_RELAXED TPS__MO_SEQ_CST
+#define TPS__MO_RS_RELEASE TPS__MO_SEQ_CST
+#define TPS__MO_RS_ACQUIRE TPS__MO_SEQ_CST
 #else
-#define TPS__MO_RS_RELAXED memory_order_relaxed
-#define TPS__MO_RS_RELEASE memory_order_release
-#define TPS__MO_RS_ACQUIRE memory_order_acquire
+#define TPS__MO_RS_RELAXED TPS__MO_RELAXED
+#define TPS__MO_RS_RELEASE TPS__MO_RELEASE
+#define TPS__MO_RS_ACQUIRE TPS__MO_ACQUIRE
 #endif
 
 /** Spin-wait hint (pause, yield): call it in busy-wait loops. */

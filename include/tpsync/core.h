@@ -175,17 +175,17 @@ TPS_EXPORT int tps_force_fallback(void);
 /** @cond INTERNAL */
 struct tps_thread {
 	/* Read-side words, written by the owning thread only. */
-	_Atomic unsigned long rcu_ctr;
-	_Atomic unsigned long trace_nesting;
+	TPS__ATOMIC(unsigned long) rcu_ctr;
+	TPS__ATOMIC(unsigned long) trace_nesting;
 	/* Set by a classic updater about to sleep until this reader leaves. */
-	_Atomic int rcu_wake;
+	TPS__ATOMIC(int) rcu_wake;
 	/* Set by a tasks-trace grace period, cleared by whoever reports first. */
-	_Atomic int trace_need_qs;
+	TPS__ATOMIC(int) trace_need_qs;
 	/*
 	 * Tracepoint recursion guard (owning thread and its signal handlers):
 	 * atomic, as C11 asks of objects a signal handler shares; relaxed.
 	 */
-	_Atomic unsigned int tp_recursion;
+	TPS__ATOMIC(unsigned int) tp_recursion;
 	/* Registry links: protected by the registry lock. */
 	struct tps_thread *next;
 	struct tps_thread *prev;

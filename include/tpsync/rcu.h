@@ -27,9 +27,9 @@ extern "C" {
 
 struct tps__rcu_gp {
 	/* The word an outermost reader copies: registered bit, phase, nest 1. */
-	_Alignas(64) _Atomic unsigned long ctr;
+	TPS__ALIGNAS(64) TPS__ATOMIC(unsigned long) ctr;
 	/* -1 while an updater sleeps waiting for readers, 0 otherwise. */
-	_Atomic int futex;
+	TPS__ATOMIC(int) futex;
 	/* (Readers find out that they must wake it in their own rcu_wake.) */
 };
 
@@ -50,7 +50,7 @@ TPS_EXPORT void tps__rcu_wake_updater(void);
 static inline void tps_rcu_read_lock(void)
 {
 	struct tps_thread *t = &tps__self;
-	_Atomic unsigned long *gp_ctr = &tps__rcu_gp.ctr;
+	TPS__ATOMIC(unsigned long) *gp_ctr = &tps__rcu_gp.ctr;
 	unsigned long c;
 
 	/*
@@ -59,12 +59,11 @@ static inline void tps_rcu_read_lock(void)
 	 * it from the GOT once per loop instead of once per lock (gcc 12).
 	 */
 	__asm__("" : "+r"(gp_ctr));
-	c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+	c = tps__atomic_load(&t->rcu_ctr, TPS__MO_RELAXED);
 	if (tps_likely(c == TPS__RCU_REGISTERED)) {
 		/* Outermost, membarrier mode: take the current phase, nesting 1. */
-		atomic_store_explicit(&t->rcu_ctr,
-		                      atomic_load_explicit(gp_ctr, memory_order_relaxed),
-		                      TPS__MO_RS_RELAXED);
+		tps__atomic_store(&t->rcu_ctr, tps__atomic_load(gp_ctr, TPS__MO_RELAXED),
+		                  TPS__MO_RS_RELAXED);
 		/*
 		 * (R1) Compiler barrier; membarrier (G1) in rcu.c makes it a
 		 * full fence when it pairs: either the updater's scan sees the
@@ -81,7 +80,7 @@ static inline void tps_rcu_read_lock(void)
 		if (tps_unlikely((c & TPS__RCU_NEST_MASK) == TPS__RCU_NEST_MASK))
 			tps__rule_broken("rcu-nesting", "tps_rcu_read_lock nested 65535 deep, the "
 			                                "most the reader word counts");
-		atomic_store_explicit(&t->rcu_ctr, c + 1, memory_order_relaxed);
+		tps__atomic_store(&t->rcu_ctr, c + 1, TPS__MO_RELAXED);
 	} else {
 		/* Unregistered, or fallback mode: out of line. */
 		tps__rcu_read_lock_slow();
@@ -97,7 +96,7 @@ static inline void tps_rcu_read_lock(void)
 static inline void tps_rcu_read_unlock(void)
 {
 	struct tps_thread *t = &tps__self;
-	unsigned long c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+	unsigned long c = tps__atomic_load(&t->rcu_ctr, TPS__MO_RELAXED);
 
 	if (tps_likely((c & (TPS__RCU_NEST_MASK | TPS__RCU_FALLBACK)) == 1)) {
 		/*
@@ -105,7 +104,7 @@ static inline void tps_rcu_read_unlock(void)
 		 * accesses are ordered before it; the updater's acquire load in
 		 * its scan, then membarrier (G4), order them before its frees.
 		 */
-		atomic_store_explicit(&t->rcu_ctr, TPS__RCU_REGISTERED, TPS__MO_RS_RELEASE);
+		tps__atomic_store(&t->rcu_ctr, TPS__RCU_REGISTERED, TPS__MO_RS_RELEASE);
 		/*
 		 * (R3) Compiler barrier, made a full fence by membarrier (G3) in
 		 * wait_for_old_readers(): either the updater's rescan sees the
@@ -114,10 +113,10 @@ static inline void tps_rcu_read_unlock(void)
 		 * updater waits for has the flag, and no global is touched.
 		 */
 		tps_barrier();
-		if (tps_unlikely(atomic_load_explicit(&t->rcu_wake, TPS__MO_RS_RELAXED)))
+		if (tps_unlikely(tps__atomic_load(&t->rcu_wake, TPS__MO_RS_RELAXED)))
 			tps__rcu_wake_updater();
 	} else if ((c & TPS__RCU_NEST_MASK) > 1) {
-		atomic_store_explicit(&t->rcu_ctr, c - 1, memory_order_relaxed);
+		tps__atomic_store(&t->rcu_ctr, c - 1, TPS__MO_RELAXED);
 	} else {
 		/* Outermost in fallback mode, or unbalanced: out of line. */
 		tps__rcu_read_unlock_slow();
@@ -127,8 +126,7 @@ static inline void tps_rcu_read_unlock(void)
 /** tps_rcu_read_ongoing() - is the calling thread inside a classic reader? Never blocks. */
 static inline bool tps_rcu_read_ongoing(void)
 {
-	return (atomic_load_explicit(&tps__self.rcu_ctr, memory_order_relaxed) &
-	        TPS__RCU_NEST_MASK) != 0;
+	return (tps__atomic_load(&tps__self.rcu_ctr, TPS__MO_RELAXED) & TPS__RCU_NEST_MASK) != 0;
 }
 
 /* ---- Debug annotations. ---- */

@@ -44,9 +44,9 @@ struct tps__qsbr_gp {
 	 * 64 bits on every ABI: it never wraps, so a thread's stale copy can
 	 * never equal it again (no two-phase wait, even on 32-bit targets).
 	 */
-	_Alignas(64) _Atomic unsigned long long ctr;
+	TPS__ALIGNAS(64) TPS__ATOMIC(unsigned long long) ctr;
 	/* -1 while an updater sleeps waiting for threads, 0 otherwise. */
-	_Atomic int futex;
+	TPS__ATOMIC(int) futex;
 };
 
 /* A QSBR thread's record, in its initial-exec TLS. */
@@ -55,16 +55,16 @@ struct tps__qsbr_thread {
 	 * 0 offline or unregistered; otherwise the counter it last copied.
 	 * Aligned explicitly: i386 compilers disagree on the default.
 	 */
-	_Alignas(8) _Atomic unsigned long long ctr;
+	TPS__ALIGNAS(8) TPS__ATOMIC(unsigned long long) ctr;
 	/* Set by an updater about to sleep until this thread reports. */
-	_Atomic int wake;
+	TPS__ATOMIC(int) wake;
 	/* Reader nesting: kept by debug builds only (same layout in both). */
-	_Atomic unsigned int nesting;
+	TPS__ATOMIC(unsigned int) nesting;
 	/*
 	 * Written by the owning thread only; read by its signal handlers too
 	 * (tps_rcu_is_watching()), hence atomic (relaxed).
 	 */
-	_Atomic int registered;
+	TPS__ATOMIC(int) registered;
 	/* QSBR registry links: protected by its mutex (lib/rcu_qsbr.c). */
 	struct tps__qsbr_thread *next;
 	struct tps__qsbr_thread *prev;
@@ -104,16 +104,16 @@ static inline void tps_qsbr_read_lock(void)
 {
 #if TPSYNC_DEBUG
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
-	unsigned int n = atomic_load_explicit(&t->nesting, memory_order_relaxed);
+	unsigned int n = tps__atomic_load(&t->nesting, TPS__MO_RELAXED);
 
-	if (tps_unlikely(!atomic_load_explicit(&t->registered, memory_order_relaxed) ||
-	                 !atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	if (tps_unlikely(!tps__atomic_load(&t->registered, TPS__MO_RELAXED) ||
+	                 !tps__atomic_load(&t->ctr, TPS__MO_RELAXED)))
 		tps__rule_broken("qsbr-reader-offline",
 		                 "tps_qsbr_read_lock in a thread that is offline or not registered "
 		                 "with tps_qsbr_register_thread()");
 	if (tps_unlikely(n == TPS__QSBR_NEST_MAX))
 		tps__rule_broken("qsbr-nesting", "tps_qsbr_read_lock nested too deep");
-	atomic_store_explicit(&t->nesting, n + 1, memory_order_relaxed);
+	tps__atomic_store(&t->nesting, n + 1, TPS__MO_RELAXED);
 	tps_barrier();
 #endif
 }
@@ -128,13 +128,13 @@ static inline void tps_qsbr_read_unlock(void)
 {
 #if TPSYNC_DEBUG
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
-	unsigned int n = atomic_load_explicit(&t->nesting, memory_order_relaxed);
+	unsigned int n = tps__atomic_load(&t->nesting, TPS__MO_RELAXED);
 
 	tps_barrier();
 	if (tps_unlikely(n == 0))
 		tps__rule_broken("qsbr-unbalanced",
 		                 "tps_qsbr_read_unlock without a matching tps_qsbr_read_lock");
-	atomic_store_explicit(&t->nesting, n - 1, memory_order_relaxed);
+	tps__atomic_store(&t->nesting, n - 1, TPS__MO_RELAXED);
 #endif
 }
 
@@ -146,7 +146,7 @@ static inline void tps_qsbr_read_unlock(void)
 static inline bool tps_qsbr_read_ongoing(void)
 {
 #if TPSYNC_DEBUG
-	return atomic_load_explicit(&tps__qsbr_self.nesting, memory_order_relaxed) != 0;
+	return tps__atomic_load(&tps__qsbr_self.nesting, TPS__MO_RELAXED) != 0;
 #else
 	return false;
 #endif
@@ -163,8 +163,8 @@ static inline bool tps_qsbr_read_ongoing(void)
  */
 static inline bool tps_rcu_is_watching(void)
 {
-	return atomic_load_explicit(&tps__qsbr_self.registered, memory_order_relaxed) &&
-	       atomic_load_explicit(&tps__qsbr_self.ctr, memory_order_relaxed) != 0;
+	return tps__atomic_load(&tps__qsbr_self.registered, TPS__MO_RELAXED) &&
+	       tps__atomic_load(&tps__qsbr_self.ctr, TPS__MO_RELAXED) != 0;
 }
 
 /**
@@ -184,7 +184,7 @@ static inline void tps_qsbr_quiescent_state(void)
 	unsigned long long c;
 
 #if TPSYNC_DEBUG
-	if (tps_unlikely(atomic_load_explicit(&t->nesting, memory_order_relaxed)))
+	if (tps_unlikely(tps__atomic_load(&t->nesting, TPS__MO_RELAXED)))
 		tps__rule_broken("qsbr-qs-in-reader",
 		                 "tps_qsbr_quiescent_state called inside a QSBR read-side critical "
 		                 "section");
@@ -194,8 +194,8 @@ static inline void tps_qsbr_quiescent_state(void)
 	 * reported and nothing needs ordering. tps__qsbr_report() issues the
 	 * acquire fence (Q2) that makes this load pair with (QG1).
 	 */
-	c = atomic_load_explicit(&tps__qsbr_gp.ctr, TPS__MO_RS_RELAXED);
-	if (tps_likely(c == atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	c = tps__atomic_load(&tps__qsbr_gp.ctr, TPS__MO_RS_RELAXED);
+	if (tps_likely(c == tps__atomic_load(&t->ctr, TPS__MO_RELAXED)))
 		return;
 	tps__qsbr_report(c);
 }
@@ -214,25 +214,25 @@ static inline void tps_qsbr_thread_offline(void)
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 
 #if TPSYNC_DEBUG
-	if (tps_unlikely(atomic_load_explicit(&t->nesting, memory_order_relaxed)))
+	if (tps_unlikely(tps__atomic_load(&t->nesting, TPS__MO_RELAXED)))
 		tps__rule_broken("qsbr-offline-in-reader",
 		                 "tps_qsbr_thread_offline called inside a QSBR read-side critical "
 		                 "section");
 #endif
-	if (tps_unlikely(!atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	if (tps_unlikely(!tps__atomic_load(&t->ctr, TPS__MO_RELAXED)))
 		return;
 	/*
 	 * (F1) release: the accesses of the thread's readers are complete
 	 * before an updater's acquire scan (QG3) sees it offline.
 	 */
-	atomic_store_explicit(&t->ctr, 0, TPS__MO_RS_RELEASE);
+	tps__atomic_store(&t->ctr, 0, TPS__MO_RS_RELEASE);
 	/*
 	 * (F2) full fence, pairs with (QG4) in wait_for_threads(): either the
 	 * updater's rescan sees 0, or the load below sees the wake flag it set
 	 * before (QG4), and this thread wakes it.
 	 */
 	tps_smp_mb();
-	if (tps_unlikely(atomic_load_explicit(&t->wake, TPS__MO_RS_RELAXED)))
+	if (tps_unlikely(tps__atomic_load(&t->wake, TPS__MO_RS_RELAXED)))
 		tps__qsbr_wake_updater();
 }
 
@@ -247,10 +247,10 @@ static inline void tps_qsbr_thread_online(void)
 {
 	struct tps__qsbr_thread *t = &tps__qsbr_self;
 
-	if (tps_unlikely(!atomic_load_explicit(&t->registered, memory_order_relaxed) ||
-	                 atomic_load_explicit(&t->ctr, memory_order_relaxed)))
+	if (tps_unlikely(!tps__atomic_load(&t->registered, TPS__MO_RELAXED) ||
+	                 tps__atomic_load(&t->ctr, TPS__MO_RELAXED)))
 		return;
-	atomic_store_explicit(&t->ctr, atomic_load_explicit(&tps__qsbr_gp.ctr, TPS__MO_RS_RELAXED),
+	tps__atomic_store(&t->ctr, tps__atomic_load(&tps__qsbr_gp.ctr, TPS__MO_RS_RELAXED),
 	                      TPS__MO_RS_RELAXED);
 	/*
 	 * (O1) full fence, pairs with (QG2) in qsbr_gp(): store-buffer

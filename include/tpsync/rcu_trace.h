@@ -36,12 +36,11 @@ TPS_EXPORT void tps__trace_report_qs(void);
 static inline void tps_rcu_read_lock_trace(void)
 {
 	struct tps_thread *t = &tps__self;
-	unsigned long n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
+	unsigned long n = tps__atomic_load(&t->trace_nesting, TPS__MO_RELAXED);
 
 	if (tps_likely(n == TPS__TRACE_REGISTERED)) {
 		/* Outermost, membarrier mode: store a constant (no forwarding chain). */
-		atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED | 1,
-		                      TPS__MO_RS_RELAXED);
+		tps__atomic_store(&t->trace_nesting, TPS__TRACE_REGISTERED | 1, TPS__MO_RS_RELAXED);
 		/*
 		 * (TR1) Compiler barrier, a full fence where it pairs with the
 		 * membarrier (TG1) in trace_gp(): either the grace period's scan
@@ -54,7 +53,7 @@ static inline void tps_rcu_read_lock_trace(void)
 		if (tps_unlikely((n & TPS__TRACE_NEST_MASK) == TPS__TRACE_NEST_MASK))
 			tps__rule_broken("trace-nesting", "tps_rcu_read_lock_trace nested 65535 "
 			                                  "deep, the most the reader word counts");
-		atomic_store_explicit(&t->trace_nesting, n + 1, memory_order_relaxed);
+		tps__atomic_store(&t->trace_nesting, n + 1, TPS__MO_RELAXED);
 	} else {
 		/* Unregistered, or fallback mode: out of line. */
 		tps__trace_read_lock_slow();
@@ -70,7 +69,7 @@ static inline void tps_rcu_read_lock_trace(void)
 static inline void tps_rcu_read_unlock_trace(void)
 {
 	struct tps_thread *t = &tps__self;
-	unsigned long n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
+	unsigned long n = tps__atomic_load(&t->trace_nesting, TPS__MO_RELAXED);
 
 	if (tps_likely(n == (TPS__TRACE_REGISTERED | 1))) {
 		/*
@@ -78,17 +77,17 @@ static inline void tps_rcu_read_unlock_trace(void)
 		 * idle word is seen; pairs with (TG2), the acquire load in the
 		 * scan of lib/rcu_trace.c.
 		 */
-		atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED, TPS__MO_RS_RELEASE);
+		tps__atomic_store(&t->trace_nesting, TPS__TRACE_REGISTERED, TPS__MO_RS_RELEASE);
 		/*
 		 * (TR3) Compiler barrier, a full fence where it pairs with
 		 * (TG1): either the scan sees the idle word, or the load below
 		 * sees the need_qs flag the updater set before (TG1).
 		 */
 		tps_barrier();
-		if (tps_unlikely(atomic_load_explicit(&t->trace_need_qs, TPS__MO_RS_RELAXED)))
+		if (tps_unlikely(tps__atomic_load(&t->trace_need_qs, TPS__MO_RS_RELAXED)))
 			tps__trace_report_qs();
 	} else if ((n & TPS__TRACE_NEST_MASK) > 1) {
-		atomic_store_explicit(&t->trace_nesting, n - 1, memory_order_relaxed);
+		tps__atomic_store(&t->trace_nesting, n - 1, TPS__MO_RELAXED);
 	} else {
 		/* Outermost in fallback mode, or unbalanced: out of line. */
 		tps__trace_read_unlock_slow();
@@ -98,7 +97,7 @@ static inline void tps_rcu_read_unlock_trace(void)
 /** tps_rcu_read_lock_trace_held() - is the calling thread inside a trace reader? */
 static inline bool tps_rcu_read_lock_trace_held(void)
 {
-	return (atomic_load_explicit(&tps__self.trace_nesting, memory_order_relaxed) &
+	return (tps__atomic_load(&tps__self.trace_nesting, TPS__MO_RELAXED) &
 	        TPS__TRACE_NEST_MASK) != 0;
 }
 

@@ -71,8 +71,8 @@ extern "C" {
 #define TPS__SRCU_BLOCK_SIZE (1u << TPS__SRCU_BLOCK_SHIFT)
 
 struct tps__srcu_block {
-	_Alignas(TPS__SRCU_BLOCK_SIZE) _Atomic unsigned long lock[2];
-	_Atomic unsigned long unlock[2];
+	TPS__ALIGNAS(TPS__SRCU_BLOCK_SIZE) TPS__ATOMIC(unsigned long) lock[2];
+	TPS__ATOMIC(unsigned long) unlock[2];
 };
 
 /*
@@ -112,7 +112,7 @@ struct tps__srcu_block {
 struct tps_srcu {
 	/** @cond INTERNAL */
 	/* Loaded by every lock and unlock. */
-	_Atomic unsigned long state;
+	TPS__ATOMIC(unsigned long) state;
 	struct tps__srcu_block *blocks;
 	unsigned int nblocks; /* CPU-owned blocks; blocks[nblocks] is shared */
 	/*
@@ -121,22 +121,30 @@ struct tps_srcu {
 	 * 0 otherwise (every fast reader then takes the slow path, which
 	 * reads the mode). One bound check stands for the mode test.
 	 */
-	_Atomic unsigned int fast_cpus;
+	TPS__ATOMIC(unsigned int) fast_cpus;
 	/* idx + 1 while an updater sleeps until readers of idx leave, else 0. */
-	_Atomic int waiters;
-	_Atomic unsigned long magic;
+	TPS__ATOMIC(int) waiters;
+	TPS__ATOMIC(unsigned long) magic;
 	/* Updater side (lib/srcu.c), all zeros in a static domain. */
-	_Alignas(16) unsigned char priv[TPS__SRCU_PRIVATE_SIZE];
+	TPS__ALIGNAS(16) unsigned char priv[TPS__SRCU_PRIVATE_SIZE];
 	/** @endcond */
 };
 
+/*
+ * The initializer names every member, in declaration order, so that it is
+ * also valid C++ (designators must follow the declaration order there, and
+ * g++ -Wextra warns about members left out).
+ */
 #define TPS__SRCU_DEFINE(name, scope, mode)                                                        \
 	static struct tps__srcu_block tps__srcu_blocks_##name[TPS__SRCU_STATIC_CPUS + 1];          \
 	scope struct tps_srcu name = {                                                             \
 	        .state = TPS__SRCU_UNSET | (mode),                                                 \
 	        .blocks = tps__srcu_blocks_##name,                                                 \
 	        .nblocks = TPS__SRCU_STATIC_CPUS,                                                  \
+	        .fast_cpus = 0,                                                                    \
+	        .waiters = 0,                                                                      \
 	        .magic = TPS__SRCU_MAGIC,                                                          \
+	        .priv = {0},                                                                       \
 	}
 
 /**
@@ -153,8 +161,9 @@ struct tps_srcu {
 /** TPS_DEFINE_SRCU_FAST() with internal linkage. */
 #define TPS_DEFINE_STATIC_SRCU_FAST(name) TPS__SRCU_DEFINE(name, static, TPS__SRCU_FAST)
 
-TPS_EXPORT void tps__srcu_inc_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0);
-TPS_EXPORT void tps__srcu_fast_slow(struct tps_srcu *s, _Atomic unsigned long *ctr0, bool lock);
+TPS_EXPORT void tps__srcu_inc_slow(struct tps_srcu *s, TPS__ATOMIC(unsigned long) * ctr0);
+TPS_EXPORT void tps__srcu_fast_slow(struct tps_srcu *s, TPS__ATOMIC(unsigned long) * ctr0,
+                                    bool lock);
 TPS_EXPORT void tps__srcu_wake(struct tps_srcu *s, int idx);
 TPS_EXPORT void tps__srcu_debug_lock(struct tps_srcu *s, bool fast);
 TPS_EXPORT void tps__srcu_debug_locked(struct tps_srcu *s, int idx);
@@ -188,10 +197,11 @@ TPS_EXPORT void tps__srcu_set_poll_hook(void (*hook)(struct tps_srcu *s));
 #endif
 
 /* The counter of block cpu that corresponds to ctr0, a counter of block 0. */
-static inline _Atomic unsigned long *tps__percpu_slot(_Atomic unsigned long *ctr0, unsigned int cpu)
+static inline TPS__ATOMIC(unsigned long) *
+        tps__percpu_slot(TPS__ATOMIC(unsigned long) * ctr0, unsigned int cpu)
 {
-	return (_Atomic unsigned long *)(void *)((char *)ctr0 +
-	                                         ((unsigned long)cpu << TPS__SRCU_BLOCK_SHIFT));
+	return (TPS__ATOMIC(unsigned long) *)(void *)((char *)ctr0 + ((unsigned long)cpu
+	                                                              << TPS__SRCU_BLOCK_SHIFT));
 }
 
 #if TPS__HAVE_RSEQ
@@ -306,7 +316,7 @@ static inline struct rseq *tps__rseq_area(void)
 		: beyond)
 /* clang-format on */
 
-static inline bool tps__percpu_try_inc(_Atomic unsigned long *ctr0, unsigned int limit)
+static inline bool tps__percpu_try_inc(TPS__ATOMIC(unsigned long) * ctr0, unsigned int limit)
 {
 	TPS__PERCPU_TRY_INC_ASM(ctr0, "r"(limit), beyond);
 	return true;
@@ -320,8 +330,8 @@ beyond:
  * from *limit inside the critical section, by the compare itself (a plain
  * load on x86-64, as a relaxed atomic load is).
  */
-static inline bool tps__percpu_try_inc_bound(_Atomic unsigned long *ctr0,
-                                             _Atomic unsigned int *limit)
+static inline bool tps__percpu_try_inc_bound(TPS__ATOMIC(unsigned long) * ctr0,
+                                             TPS__ATOMIC(unsigned int) * limit)
 {
 	TPS__PERCPU_TRY_INC_ASM(ctr0, "m"(*limit), beyond);
 	return true;
@@ -336,10 +346,10 @@ beyond:
  * which only ever sees atomic increments. Public for tpsync-bench's
  * srcu-floor row.
  */
-static inline void tps__percpu_inc(_Atomic unsigned long *ctr0, unsigned int nblocks)
+static inline void tps__percpu_inc(TPS__ATOMIC(unsigned long) * ctr0, unsigned int nblocks)
 {
 	if (tps_unlikely(!tps__percpu_try_inc(ctr0, nblocks)))
-		atomic_fetch_add_explicit(tps__percpu_slot(ctr0, nblocks), 1, memory_order_seq_cst);
+		tps__atomic_fetch_add(tps__percpu_slot(ctr0, nblocks), 1, TPS__MO_SEQ_CST);
 }
 
 /* A fast reader's inline increment: false sends it to the slow path. */
@@ -367,7 +377,7 @@ static inline int tps_srcu_read_lock(struct tps_srcu *s)
 	int idx;
 
 	TPS__SRCU_DEBUG_LOCK(s, false);
-	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
+	w = tps__atomic_load(&s->state, TPS__MO_RS_RELAXED);
 	idx = (int)(w & TPS__SRCU_IDX);
 #if TPS__HAVE_RSEQ
 	if (tps_likely(!(w & (TPS__SRCU_ATOMIC | TPS__SRCU_UNSET))))
@@ -395,7 +405,7 @@ static inline int tps_srcu_read_lock(struct tps_srcu *s)
  */
 static inline void tps_srcu_read_unlock(struct tps_srcu *s, int idx)
 {
-	_Atomic unsigned long *ctr0;
+	TPS__ATOMIC(unsigned long) * ctr0;
 	unsigned int nblocks;
 	unsigned long w;
 
@@ -405,7 +415,7 @@ static inline void tps_srcu_read_unlock(struct tps_srcu *s, int idx)
 	 * fence, which would otherwise delay them: nothing the critical
 	 * section reads depends on them.
 	 */
-	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
+	w = tps__atomic_load(&s->state, TPS__MO_RS_RELAXED);
 	ctr0 = &s->blocks->unlock[idx];
 	nblocks = s->nblocks;
 	/*
@@ -431,7 +441,7 @@ static inline void tps_srcu_read_unlock(struct tps_srcu *s, int idx)
 	 * the updater's store before its sums (an RMW is no fence for a
 	 * relaxed load after it). A plain mov on x86-64, an ldar on arm64.
 	 */
-	if (tps_unlikely(atomic_load_explicit(&s->waiters, memory_order_seq_cst)))
+	if (tps_unlikely(tps__atomic_load(&s->waiters, TPS__MO_SEQ_CST)))
 		tps__srcu_wake(s, idx);
 }
 
@@ -446,7 +456,7 @@ static inline int tps_srcu_read_lock_fast(struct tps_srcu *s)
 	int idx;
 
 	TPS__SRCU_DEBUG_LOCK(s, true);
-	w = atomic_load_explicit(&s->state, TPS__MO_RS_RELAXED);
+	w = tps__atomic_load(&s->state, TPS__MO_RS_RELAXED);
 	idx = (int)(w & TPS__SRCU_IDX);
 	/* fast_cpus is 0 unless the mode is rseq without fences: no mode test. */
 	if (tps_unlikely(!TPS__SRCU_FAST_INC(s, &s->blocks->lock[idx])))
@@ -472,7 +482,7 @@ static inline void tps_srcu_read_unlock_fast(struct tps_srcu *s, int idx)
 	if (tps_unlikely(!TPS__SRCU_FAST_INC(s, &s->blocks->unlock[idx])))
 		tps__srcu_fast_slow(s, &s->blocks->unlock[idx], false);
 	/* (U) seq_cst, as in tps_srcu_read_unlock(). */
-	if (tps_unlikely(atomic_load_explicit(&s->waiters, memory_order_seq_cst)))
+	if (tps_unlikely(tps__atomic_load(&s->waiters, TPS__MO_SEQ_CST)))
 		tps__srcu_wake(s, idx);
 }
 

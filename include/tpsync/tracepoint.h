@@ -6,7 +6,7 @@
  *   TPS_TRACEPOINT_DECLARE(sched_switch, TPS_PROTO(int prev, int next), TPS_ARGS(prev, next));
  *   TPS_TRACEPOINT_DECLARE_FAULTABLE(sys_enter_openat, TPS_PROTO(const char *path),
  *                                    TPS_ARGS(path));
- *   // in exactly one .c file of the executable or shared object
+ *   // in exactly one .c (or .cpp) file of the executable or shared object
  *   TPS_TRACEPOINT_DEFINE(sched_switch);
  *
  *   tps_trace_sched_switch(1, 2);                  // call site
@@ -20,7 +20,8 @@
  * flavour (classic; tasks-trace for faultable tracepoints, whose probes may
  * sleep and fault), calls each probe with its data first, and unlocks.
  * Tracepoints with no arguments use TPS_PROTO() and TPS_ARGS(). The macros
- * use GNU C (the default of gcc and clang).
+ * use GNU C (the default of gcc and clang) and work in C++ too (g++,
+ * clang++, C++17 and later), also inside a namespace.
  *
  * For tracers: `#define TPS_TRACEPOINT_PROVIDER myapp` before declarations
  * names them "myapp:event"; each records its signature ("int id, long us").
@@ -91,9 +92,9 @@ extern "C" {
 
 /** One entry of a probe array; the array ends with func == NULL. */
 struct tps_tracepoint_func {
-	void (*_Atomic func)(void); /**< the probe, called as func(data, args...) */
-	void *data;                 /**< its first argument */
-	int prio;                   /**< higher runs first */
+	TPS__ATOMIC(void (*)(void)) func; /**< the probe, called as func(data, args...) */
+	void *data;                       /**< its first argument */
+	int prio;                         /**< higher runs first */
 };
 
 /*
@@ -117,11 +118,11 @@ struct tps_tracepoint {
 	/** The full name: "provider:name", or "name" without a provider. */
 	const char *name;
 	/** Non-zero while someone listens: read by every call site (see above). */
-	_Atomic int enabled;
+	TPS__ATOMIC(int) enabled;
 	/** TPS_TRACEPOINT_FAULTABLE or 0. */
 	unsigned int flags;
 	/** RCU-protected (flavour per flags); a static empty array when none. */
-	struct tps_tracepoint_func *_Atomic funcs;
+	TPS__ATOMIC(struct tps_tracepoint_func *) funcs;
 	/** Optional hooks, run under the registration mutex on 0->1 and 1->0. */
 	int (*regfunc)(void);
 	/** See regfunc. */
@@ -132,13 +133,16 @@ struct tps_tracepoint {
 	const char *signature;
 };
 
-#ifndef __cplusplus
 /** @cond INTERNAL */
 /* The SDT semaphore's address is computed from this (TPS__SDT_DEFINE_SEM). */
+#ifdef __cplusplus
+static_assert(__builtin_offsetof(struct tps_tracepoint, enabled) == __SIZEOF_POINTER__,
+              "enabled follows the name pointer");
+#else
 _Static_assert(__builtin_offsetof(struct tps_tracepoint, enabled) == __SIZEOF_POINTER__,
                "enabled follows the name pointer");
-/** @endcond */
 #endif
+/** @endcond */
 
 /** Event of a tracepoint notifier: the tracepoint was added to the registry. */
 #define TPS_TRACEPOINT_ADDED 1
@@ -355,11 +359,11 @@ TPS_EXPORT void tps__tracepoint_fail_allocs(unsigned int n);
 /* Recursion guard: false (and the hit counted) when already inside a probe. */
 static inline bool tps__tracepoint_enter(void)
 {
-	if (tps_unlikely(atomic_load_explicit(&tps__self.tp_recursion, memory_order_relaxed))) {
+	if (tps_unlikely(tps__atomic_load(&tps__self.tp_recursion, TPS__MO_RELAXED))) {
 		tps__tracepoint_recursion_drop();
 		return false;
 	}
-	atomic_store_explicit(&tps__self.tp_recursion, 1, memory_order_relaxed);
+	tps__atomic_store(&tps__self.tp_recursion, 1, TPS__MO_RELAXED);
 	/*
 	 * (TP1) Compiler barrier: the guard is set before any probe runs, as
 	 * seen by a signal handler on this thread (the only other observer);
@@ -373,7 +377,7 @@ static inline void tps__tracepoint_exit(void)
 {
 	/* (TP2) the probes are done before the guard drops; pairs with (TP1). */
 	tps_barrier();
-	atomic_store_explicit(&tps__self.tp_recursion, 0, memory_order_relaxed);
+	tps__atomic_store(&tps__self.tp_recursion, 0, TPS__MO_RELAXED);
 }
 
 static inline struct tps_tracepoint_func *tps__tracepoint_funcs(struct tps_tracepoint *tp)
@@ -383,12 +387,12 @@ static inline struct tps_tracepoint_func *tps__tracepoint_funcs(struct tps_trace
 	 * pairs with (P1), the release store that published it (set_funcs()
 	 * in lib/tracepoint.c).
 	 */
-	return atomic_load_explicit(&tp->funcs, memory_order_consume);
+	return tps__atomic_load(&tp->funcs, TPS__MO_CONSUME);
 }
 
 static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(void)
 {
-	return atomic_load_explicit(&it->func, memory_order_relaxed);
+	return tps__atomic_load(&it->func, TPS__MO_RELAXED);
 }
 
 /*
@@ -407,8 +411,16 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	_16
 /* 1 when the (expanded) list is not empty, 0 when it is (up to 15 items). */
 #define TPS__HAS_ARGS(...) TPS__HAS_ARGS_(__VA_ARGS__)
+#ifdef __cplusplus
+/*
+ * C++: ISO modes (-std=c++17) keep the comma of ", ##__VA_ARGS__"; g++ and
+ * clang++ have __VA_OPT__ in every mode (any number of items).
+ */
+#define TPS__HAS_ARGS_(...) TPS__SECOND(__VA_OPT__(, ) 1, 0, )
+#else
 #define TPS__HAS_ARGS_(...)                                                                        \
 	TPS__ARG16(_, ##__VA_ARGS__, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0)
+#endif
 #define TPS__OR_VOID_0(...) void
 #define TPS__OR_VOID_1(...) __VA_ARGS__
 /* The call site's parameter list: the prototype, or void. */
@@ -469,7 +481,12 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	TPS__SDT_PROBE_N(provider, tp, TPS__SDT_NARGS(__VA_ARGS__), (__VA_ARGS__))
 /* The number of arguments; with no named parameter, an empty list counts as omitted. */
 #define TPS__SDT_NARGS(...) TPS__SDT_NARGS_(__VA_ARGS__)
+#ifdef __cplusplus
+/* C++ ISO modes keep the comma of ", ##__VA_ARGS__": __VA_OPT__ (see TPS__HAS_ARGS_). */
+#define TPS__SDT_NARGS_(...) _SDT_NARG(0 __VA_OPT__(, ) __VA_ARGS__)
+#else
 #define TPS__SDT_NARGS_(...) _SDT_NARG(0, ##__VA_ARGS__)
+#endif
 /* clang-format off */
 #define TPS__SDT_PROBE_N(provider, tp, n, arglist)                                                 \
 	__asm__ __volatile__(                                                                      \
@@ -536,11 +553,22 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__PROBE_FN(arg) ((arg).tps__fn)
 #endif
 
+/*
+ * The tracepoint's variable has C linkage, also in C++ and inside a
+ * namespace: the SDT note and the registry refer to it by its C name, and C
+ * and C++ files share it.
+ */
+#ifdef __cplusplus
+#define TPS__EXTERN_C extern "C"
+#else
+#define TPS__EXTERN_C extern
+#endif
+
 /* The generated functions: a file need not use them all (clang warns otherwise). */
 #define TPS__TP_INLINE static inline __attribute__((unused))
 
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
-	extern struct tps_tracepoint tps__tp_##tp;                                                 \
+	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp;                                          \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
 	/* Read where the tracepoint is defined; the provider is taken from here. */               \
 	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \
@@ -552,7 +580,7 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	{                                                                                          \
 		struct tps_tracepoint_func *it;                                                    \
 		void (*fn)(void);                                                                  \
-		int tps__w = atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed);    \
+		int tps__w = tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED);             \
                                                                                                    \
 		TPS__SDT_FIRE(tp, args, tps__w);                                                   \
 		if (!(tps__w & TPS__TP_PROBES_MASK) || !tps__tracepoint_enter())                   \
@@ -566,14 +594,13 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	}                                                                                          \
 	TPS__TP_INLINE void tps_trace_##tp(TPS__PARAMS(proto))                                     \
 	{                                                                                          \
-		if (tps_unlikely(                                                                  \
-		            atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed)))    \
+		if (tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED)))        \
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
 	TPS__TP_INLINE bool tps_trace_##tp##_enabled(void)                                         \
 	{                                                                                          \
-		return tps_unlikely(                                                               \
-		        atomic_load_explicit(&tps__tp_##tp.enabled, memory_order_relaxed) != 0);   \
+		return tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED) !=    \
+		                    0);                                                            \
 	}                                                                                          \
 	TPS__TP_INLINE int tps_register_trace_prio_flags_##tp(                                     \
 	        tps__probe_arg_##tp##_t tps__probe, void *data, int prio, unsigned int flags)      \
