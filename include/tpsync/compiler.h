@@ -147,6 +147,7 @@ template <typename T> struct tps__atomic_of {
  * (not a std::atomic) in C++. They never block and are async-signal-safe.
  */
 #define TPS_READ_ONCE(x) tps__atomic_load(&(x), TPS__MO_RELAXED)
+/** Relaxed store of v to an atomic lvalue x: see TPS_READ_ONCE(). */
 #define TPS_WRITE_ONCE(x, v) tps__atomic_store(&(x), (v), TPS__MO_RELAXED)
 
 /*
