@@ -76,8 +76,13 @@ struct tps__qsbr_thread {
  * the library's inline accesses would bypass). i586 and later, and every
  * 64-bit target, qualify.
  */
+#ifdef __cplusplus
+static_assert(__atomic_always_lock_free(sizeof(unsigned long long), 0),
+              "tpsync QSBR needs lock-free 64-bit atomics (on x86-32, -march=i586 or later)");
+#else
 _Static_assert(__atomic_always_lock_free(sizeof(unsigned long long), 0),
                "tpsync QSBR needs lock-free 64-bit atomics (on x86-32, -march=i586 or later)");
+#endif
 
 extern TPS_EXPORT struct tps__qsbr_gp tps__qsbr_gp;
 extern TPS_EXPORT __thread struct tps__qsbr_thread tps__qsbr_self

@@ -55,9 +55,13 @@ for arch in $archs; do
 done
 
 # Part 2: every struct defined in a public header, by name.
-structs=$(sed -n 's/^struct \([A-Za-z_0-9]*\) {.*/\1/p' "$src"/include/tpsync/*.h | sort -u)
+structs=$(for f in "$src"/include/tpsync/*.h; do
+	[ "${f##*/}" = urcu_flavor.h ] || sed -n 's/^struct \([A-Za-z_0-9]*\) {.*/\1/p' "$f"
+done | sort -u)
 {
 	for f in "$src"/include/tpsync/*.h; do
+		# liburcu's headers (urcu_flavor.h) exist for the host only.
+		[ "${f##*/}" = urcu_flavor.h ] && continue
 		printf '#include <tpsync/%s>\n' "${f##*/}"
 	done
 	echo 'extern const unsigned long tps_layout_sizes[];'
