@@ -163,7 +163,11 @@ void tps_rcu_tasks_qs(void)
 	else
 		tps_barrier();
 	c = atomic_load_explicit(&r->count, memory_order_relaxed);
-	atomic_store_explicit(&r->count, c + 1, memory_order_relaxed);
+	/*
+	 * (Q3) release: pairs with (K2) in tasks_poll(), the same ordering as
+	 * (Q1)/(K3) written in C11 (and seen by ThreadSanitizer).
+	 */
+	atomic_store_explicit(&r->count, c + 1, memory_order_release);
 	/*
 	 * (Q2) compiler barrier, a full fence where it pairs with the
 	 * membarrier (K1) in tasks_gp(); a real fence in fallback mode: either
