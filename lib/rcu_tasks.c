@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/membarrier.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +315,8 @@ static size_t listing_len, listing_cap;
 
 /* First size of the listing buffer: about 1,300 threads. */
 #define TASKS_LISTING_FIRST (32u << 10)
+/* Room for the largest record of a thread: 19 bytes, ten digits, a NUL, aligned to 8. */
+#define TASKS_DIRENT_MAX 32u
 
 struct tasks_dirent {
 	uint64_t ino;
@@ -352,19 +355,22 @@ static bool tasks_listing_whole(void)
  * thread that exits while the kernel lists it ends that getdents64() call
  * early, and the next call finds its place again by counting threads from
  * the first one, so it skips as many threads as have exited before that
- * place; a listing that needs a second call because the buffer was full has
- * the same hole when the thread it resumes from has exited meanwhile. A
- * skipped thread may be running protected code: the grace period would not
- * wait for it.
+ * place; a call that stops because the buffer is full or a signal is
+ * pending has the same hole when the thread it resumes from has exited
+ * meanwhile. A skipped thread may be running protected code: the grace
+ * period would not wait for it.
  *
- * So the listing is one getdents64() call, with a buffer that grows until a
- * second call returns nothing, and it is taken again when a thread's exit
- * cut it short (tasks_listing_whole()). A thread id reused by a new thread
- * within one listing is not noticed: that takes pid_max thread creations.
+ * So the listing is one getdents64() call, with signals blocked, and a
+ * buffer that grows until a second call returns nothing; it is taken again
+ * when a thread's exit cut it short (tasks_listing_whole()). Left out: a
+ * thread id reused within one listing (that takes pid_max thread
+ * creations), and a process stopped (SIGSTOP, a debugger) during the call
+ * while threads exit.
  */
 static void tasks_list_threads(int dirfd)
 {
-	ssize_t n;
+	sigset_t all, old;
+	ssize_t n, more;
 
 	if (!listing) {
 		listing = malloc(TASKS_LISTING_FIRST);
@@ -372,16 +378,20 @@ static void tasks_list_threads(int dirfd)
 			tps__rule_broken("rcu-tasks", "out of memory for the thread listing");
 		listing_cap = TASKS_LISTING_FIRST;
 	}
+	sigfillset(&all);
 	for (;;) {
 		if (lseek(dirfd, 0, SEEK_SET) != 0)
 			tps__rule_broken("rcu-tasks", "cannot rewind /proc/self/task");
+		pthread_sigmask(SIG_BLOCK, &all, &old);
 		n = syscall(SYS_getdents64, dirfd, listing, listing_cap);
+		more = n < 0 ? 0
+		             : syscall(SYS_getdents64, dirfd, listing + n, listing_cap - (size_t)n);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (n < 0)
 			tps__rule_broken("rcu-tasks", "cannot list /proc/self/task");
 		listing_len = (size_t)n;
-		n = syscall(SYS_getdents64, dirfd, listing + listing_len,
-		            listing_cap - listing_len);
-		if (n != 0) {
+		if (listing_cap - listing_len < TASKS_DIRENT_MAX) {
+			/* The buffer may have been full: a larger one, and again. */
 			char *b = realloc(listing, 2 * listing_cap);
 
 			if (!b)
@@ -391,7 +401,8 @@ static void tasks_list_threads(int dirfd)
 			listing_cap *= 2;
 			continue;
 		}
-		if (tasks_listing_whole())
+		/* More entries: threads created meanwhile, or a listing cut short. */
+		if (more == 0 && tasks_listing_whole())
 			return;
 	}
 }

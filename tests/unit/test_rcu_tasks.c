@@ -186,6 +186,7 @@ struct list_thread {
 	sem_t wake;
 	atomic_int tid;
 	atomic_int role;
+	atomic_bool started;
 	atomic_bool spinning;
 	unsigned int spin_ms;
 };
@@ -204,6 +205,7 @@ static void *list_thread_main(void *arg)
 		return NULL;
 	end = now_ms() + lt->spin_ms;
 	atomic_store(&lt->spinning, true);
+	atomic_store(&lt->started, true);
 	while (now_ms() < end)
 		;
 	atomic_store(&lt->spinning, false);
@@ -276,7 +278,7 @@ static void test_exits_while_listing(void **state)
 			sem_post(&list_threads[i].wake);
 		}
 		for (i = at + 1; i <= at + LIST_EXITERS; i++)
-			while (!atomic_load(&list_threads[i].spinning))
+			while (!atomic_load(&list_threads[i].started))
 				sched_yield();
 		releaser = unit_thread_start(list_release_exiters, &at);
 		tps_synchronize_rcu_tasks();
