@@ -35,6 +35,8 @@
  * and traced calls <= calls made.
  *
  * usage: live_patch [--seconds N] [--threads N]   (default 2 s, 4 threads)
+ *        live_patch --stray-int3   (executes an int3 that is no patch site:
+ *                                   the program must die of SIGTRAP)
  * Exit status: 0 pass, 1 failure, 77 when the machine cannot run it (not
  * x86-64, or the text cannot be made writable). When tps_sync_core() is
  * unavailable (-ENOSYS: an old kernel, or TPSYNC_FORCE_FALLBACK set) the
@@ -170,8 +172,13 @@ __attribute__((no_sanitize("address"))) static void on_sigtrap(int sig, siginfo_
 		atomic_fetch_add_explicit(&int3_emulated, 1, memory_order_relaxed);
 		return;
 	}
-	/* Not ours: die of it. */
+	/*
+	 * Not ours: die of it. (Returning would resume after the int3, in
+	 * the middle of whatever it replaced.) SIGTRAP is blocked in this
+	 * handler: it is delivered, with the default action, on return.
+	 */
 	signal(SIGTRAP, SIG_DFL);
+	raise(SIGTRAP);
 }
 
 /* ---- Trampolines. ---- */
@@ -572,6 +579,12 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTRAP, &sa, NULL);
+	if (argc > 1 && strcmp(argv[1], "--stray-int3") == 0) {
+		/* A breakpoint that is not a patch site must kill the program. */
+		__asm__ volatile("int3");
+		printf("live_patch: a stray int3 was ignored\n");
+		return 0;
+	}
 
 	rc = tps_sync_core();
 	patching = rc == 0;

@@ -5,7 +5,8 @@
  *
  * A grace period (tasks_gp()):
  *  1. a full fence (K1), membarrier in membarrier mode;
- *  2. the snapshot: every thread listed in /proc/self/task other than the
+ *  2. the snapshot: every thread listed in /proc/self/task (a complete
+ *     listing: see tasks_list_threads()) other than the
  *     caller whose status says it is running is a holdout, with its
  *     voluntary context-switch count; threads that called tps_rcu_tasks_qs()
  *     also get their quiescent-state count;
@@ -28,10 +29,10 @@
  * the caller did before the grace period.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/membarrier.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,7 +164,11 @@ void tps_rcu_tasks_qs(void)
 	else
 		tps_barrier();
 	c = atomic_load_explicit(&r->count, memory_order_relaxed);
-	atomic_store_explicit(&r->count, c + 1, memory_order_relaxed);
+	/*
+	 * (Q3) release: pairs with (K2) in tasks_poll(), the same ordering as
+	 * (Q1)/(K3) written in C11 (and seen by ThreadSanitizer).
+	 */
+	atomic_store_explicit(&r->count, c + 1, memory_order_release);
 	/*
 	 * (Q2) compiler barrier, a full fence where it pairs with the
 	 * membarrier (K1) in tasks_gp(); a real fence in fallback mode: either
@@ -300,25 +305,129 @@ static void holdout_add(int tid, unsigned long nvcsw)
 	holdouts[nholdouts++] = (struct holdout){.tid = tid, .nvcsw = nvcsw};
 }
 
+/*
+ * The thread ids listed in /proc/self/task (with "." and ".."), as
+ * struct linux_dirent64 records: tasks_gp()'s buffer, kept between grace
+ * periods (tasks_gpseq's mutex held).
+ */
+static char *listing;
+static size_t listing_len, listing_cap;
+
+/* First size of the listing buffer: about 1,300 threads. */
+#define TASKS_LISTING_FIRST (32u << 10)
+/* Room for the largest record of a thread: 19 bytes, ten digits, a NUL, aligned to 8. */
+#define TASKS_DIRENT_MAX 32u
+
+struct tasks_dirent {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/*
+ * Is the listing whole? The kernel lists "." and ".." at positions 0 and 1,
+ * then thread after thread from position 2, and the d_off of each entry is
+ * the position after it. A thread that exits as the kernel reaches it is
+ * passed over, its position left empty, and ends the call: a gap in the
+ * positions. A thread that exits just after it was listed ends the call
+ * too: it is the last entry, and no longer exists.
+ */
+static bool tasks_listing_whole(void)
+{
+	const struct tasks_dirent *d = NULL;
+	size_t off;
+	int64_t pos = 0;
+
+	for (off = 0; off < listing_len; off += d->reclen) {
+		d = (const void *)(listing + off);
+		if (d->off != ++pos)
+			return false;
+	}
+	if (!d || !isdigit((unsigned char)d->name[0]))
+		return true;
+	return syscall(SYS_tgkill, getpid(), atoi(d->name), 0) == 0 || errno != ESRCH;
+}
+
+/*
+ * Lists every thread of the process into listing. readdir() does not: a
+ * thread that exits while the kernel lists it ends that getdents64() call
+ * early, and the next call finds its place again by counting threads from
+ * the first one, so it skips as many threads as have exited before that
+ * place; a call that stops because the buffer is full or a signal is
+ * pending has the same hole when the thread it resumes from has exited
+ * meanwhile. A skipped thread may be running protected code: the grace
+ * period would not wait for it.
+ *
+ * So the listing is one getdents64() call, with signals blocked, and a
+ * buffer that grows until a second call returns nothing; it is taken again
+ * when a thread's exit cut it short (tasks_listing_whole()). Left out: a
+ * thread id reused within one listing (that takes pid_max thread
+ * creations), and a process stopped (SIGSTOP, a debugger) during the call
+ * while threads exit.
+ */
+static void tasks_list_threads(int dirfd)
+{
+	sigset_t all, old;
+	ssize_t n, more;
+
+	if (!listing) {
+		listing = malloc(TASKS_LISTING_FIRST);
+		if (!listing)
+			tps__rule_broken("rcu-tasks", "out of memory for the thread listing");
+		listing_cap = TASKS_LISTING_FIRST;
+	}
+	sigfillset(&all);
+	for (;;) {
+		if (lseek(dirfd, 0, SEEK_SET) != 0)
+			tps__rule_broken("rcu-tasks", "cannot rewind /proc/self/task");
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		n = syscall(SYS_getdents64, dirfd, listing, listing_cap);
+		more = n < 0 ? 0
+		             : syscall(SYS_getdents64, dirfd, listing + n, listing_cap - (size_t)n);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (n < 0)
+			tps__rule_broken("rcu-tasks", "cannot list /proc/self/task");
+		listing_len = (size_t)n;
+		if (listing_cap - listing_len < TASKS_DIRENT_MAX) {
+			/* The buffer may have been full: a larger one, and again. */
+			char *b = realloc(listing, 2 * listing_cap);
+
+			if (!b)
+				tps__rule_broken("rcu-tasks",
+				                 "out of memory for the thread listing");
+			listing = b;
+			listing_cap *= 2;
+			continue;
+		}
+		/* More entries: threads created meanwhile, or a listing cut short. */
+		if (more == 0 && tasks_listing_whole())
+			return;
+	}
+}
+
 /* Step 2: every running thread but the caller is a holdout. */
-static void tasks_snapshot(DIR *dir, int self)
+static void tasks_snapshot(int dirfd, int self)
 {
 	struct tasks_rec *r;
-	struct dirent *de;
 	struct holdout *h;
 	unsigned long nvcsw;
+	size_t off;
 
 	nholdouts = 0;
-	rewinddir(dir);
-	while ((de = readdir(dir)) != NULL) {
+	tasks_list_threads(dirfd);
+	for (off = 0; off < listing_len;) {
+		const struct tasks_dirent *d = (const void *)(listing + off);
 		int tid;
 
-		if (!isdigit((unsigned char)de->d_name[0]))
+		off += d->reclen;
+		if (!isdigit((unsigned char)d->name[0]))
 			continue;
-		tid = atoi(de->d_name);
+		tid = atoi(d->name);
 		if (tid == self)
 			continue;
-		if (read_task(dirfd(dir), tid, &nvcsw) == TASK_RUNNING)
+		if (read_task(dirfd, tid, &nvcsw) == TASK_RUNNING)
 			holdout_add(tid, nvcsw);
 	}
 	if (!nholdouts)
@@ -336,7 +445,7 @@ static void tasks_snapshot(DIR *dir, int self)
 }
 
 /* Step 3, one poll: drops every holdout seen quiescent since the snapshot. */
-static void tasks_poll(DIR *dir)
+static void tasks_poll(int dirfd)
 {
 	struct tasks_rec *r;
 	struct holdout *h;
@@ -366,7 +475,7 @@ static void tasks_poll(DIR *dir)
 		if (h->done)
 			continue;
 		nvcsw = h->nvcsw;
-		if (read_task(dirfd(dir), h->tid, &nvcsw) != TASK_RUNNING || nvcsw != h->nvcsw)
+		if (read_task(dirfd, h->tid, &nvcsw) != TASK_RUNNING || nvcsw != h->nvcsw)
 			continue;
 		holdouts[kept++] = *h;
 	}
@@ -401,7 +510,7 @@ static void tasks_report_stall(uint64_t waited)
 	free(tids);
 }
 
-static void tasks_wait_for_holdouts(DIR *dir)
+static void tasks_wait_for_holdouts(int dirfd)
 {
 	uint64_t start = now_ms(), waited;
 	unsigned int delay = TASKS_POLL_FIRST_US;
@@ -414,7 +523,7 @@ static void tasks_wait_for_holdouts(DIR *dir)
 		nanosleep(&ts, NULL);
 		if (delay < TASKS_POLL_MAX_US)
 			delay = delay * 2 < TASKS_POLL_MAX_US ? delay * 2 : TASKS_POLL_MAX_US;
-		tasks_poll(dir);
+		tasks_poll(dirfd);
 		waited = now_ms() - start;
 		if (nholdouts && !reported &&
 		    waited >= (uint64_t)atomic_load_explicit(&stall_ms, memory_order_relaxed)) {
@@ -427,7 +536,7 @@ static void tasks_wait_for_holdouts(DIR *dir)
 /* One grace period, run by tps__gpseq_wait() with tasks_gpseq's mutex held. */
 static void tasks_gp(void *arg)
 {
-	DIR *dir;
+	int dirfd;
 
 	(void)arg;
 	/*
@@ -443,14 +552,14 @@ static void tasks_gp(void *arg)
 	 */
 	tps__fence_heavy();
 	if (!TASKS_GP_BROKEN) {
-		dir = opendir("/proc/self/task");
-		if (!dir)
+		dirfd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
 			tps__rule_broken("rcu-tasks",
 			                 "/proc/self/task cannot be read: a Tasks grace "
 			                 "period cannot know the process's threads");
-		tasks_snapshot(dir, (int)syscall(SYS_gettid));
-		tasks_wait_for_holdouts(dir);
-		closedir(dir);
+		tasks_snapshot(dirfd, (int)syscall(SYS_gettid));
+		tasks_wait_for_holdouts(dirfd);
+		close(dirfd);
 	}
 	/*
 	 * (K3) membarrier (a full fence in fallback mode): orders every read
@@ -515,6 +624,8 @@ void tps__tasks_fork_child(void)
 	/* A grace period another thread ran may have left the buffer half-way. */
 	holdouts = NULL;
 	nholdouts = holdouts_cap = 0;
+	listing = NULL;
+	listing_len = listing_cap = 0;
 	pthread_mutex_init(&tasks_reg_lock, NULL);
 	pthread_mutex_init(&stall_lock, NULL);
 	tasks_reg_head = NULL;

@@ -9,7 +9,10 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/membarrier.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +162,144 @@ static void test_spinner_holds_until_exit(void **state)
 	spinner_stop(&s, t);
 	assert_true(settled(&up));
 	unit_puppet_stop(&up);
+}
+
+/*
+ * Threads that exit while a grace period lists /proc/self/task must not
+ * hide running threads from it. With more threads than one 32 KiB
+ * getdents64() buffer holds (readdir()'s), the kernel resumes the listing
+ * from the first thread it did not return; when that thread and some before
+ * it have exited, it counts its way back from the first thread and skips as
+ * many threads as have exited. Here the threads just after that place spin,
+ * a few before it exit as the grace period reads the statuses of the first
+ * buffer's threads, and every other thread sleeps: a grace period that
+ * skipped the spinners returns while they spin.
+ */
+#define LIST_THREADS 1600 /* more than a 32 KiB buffer lists (1,363 at most) */
+#define LIST_EXITERS 12
+#define LIST_ROUNDS 3
+
+enum list_role { LIST_SLEEP, LIST_EXIT, LIST_SPIN };
+
+struct list_thread {
+	pthread_t t;
+	sem_t wake;
+	atomic_int tid;
+	atomic_int role;
+	atomic_bool started;
+	atomic_bool spinning;
+	unsigned int spin_ms;
+};
+
+static struct list_thread *list_threads;
+
+static void *list_thread_main(void *arg)
+{
+	struct list_thread *lt = arg;
+	double end;
+
+	atomic_store(&lt->tid, (int)unit_gettid());
+	while (sem_wait(&lt->wake) != 0)
+		;
+	if (atomic_load(&lt->role) != LIST_SPIN)
+		return NULL;
+	end = now_ms() + lt->spin_ms;
+	atomic_store(&lt->spinning, true);
+	atomic_store(&lt->started, true);
+	while (now_ms() < end)
+		;
+	atomic_store(&lt->spinning, false);
+	return NULL;
+}
+
+/* The first thread id that a 32 KiB getdents64() buffer (readdir()'s) misses. */
+static int list_first_unlisted(void)
+{
+	static char buf[32768];
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+	int tid = 0;
+
+	assert_true(fd >= 0);
+	assert_true(syscall(SYS_getdents64, fd, buf, sizeof(buf)) > 0);
+	n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+	if (n > 0)
+		tid = atoi(buf + 19); /* d_name of the first record */
+	close(fd);
+	return tid;
+}
+
+static void *list_release_exiters(void *arg)
+{
+	int *at = arg;
+	int i;
+
+	unit_sleep_ms(5); /* the grace period is reading the first buffer's threads */
+	for (i = *at - LIST_EXITERS; i <= *at; i++)
+		sem_post(&list_threads[i].wake);
+	return NULL;
+}
+
+static void test_exits_while_listing(void **state)
+{
+	pthread_attr_t attr;
+	int round, i, at, still = 0;
+
+	(void)state;
+	list_threads = calloc(LIST_THREADS, sizeof(*list_threads));
+	assert_non_null(list_threads);
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstacksize(&attr, 256 << 10), 0);
+	for (round = 0; round < LIST_ROUNDS && !still; round++) {
+		int first;
+		pthread_t releaser;
+
+		for (i = 0; i < LIST_THREADS; i++) {
+			struct list_thread *lt = &list_threads[i];
+
+			memset(lt, 0, sizeof(*lt));
+			sem_init(&lt->wake, 0, 0);
+			assert_int_equal(pthread_create(&lt->t, &attr, list_thread_main, lt), 0);
+			while (!atomic_load(&lt->tid))
+				sched_yield();
+		}
+		unit_sleep_ms(20); /* every thread is asleep in sem_wait() */
+		first = list_first_unlisted();
+		for (at = -1, i = 0; i < LIST_THREADS; i++)
+			if (atomic_load(&list_threads[i].tid) == first)
+				at = i;
+		assert_true(at > LIST_EXITERS && at + LIST_EXITERS < LIST_THREADS);
+		for (i = at - LIST_EXITERS; i <= at; i++)
+			atomic_store(&list_threads[i].role, LIST_EXIT);
+		/* Those skipped first spin longest: a short grace period sees them. */
+		for (i = at + 1; i <= at + LIST_EXITERS; i++) {
+			list_threads[i].spin_ms = 400 + 40 * (unsigned int)(at + LIST_EXITERS - i);
+			atomic_store(&list_threads[i].role, LIST_SPIN);
+			sem_post(&list_threads[i].wake);
+		}
+		for (i = at + 1; i <= at + LIST_EXITERS; i++)
+			while (!atomic_load(&list_threads[i].started))
+				sched_yield();
+		releaser = unit_thread_start(list_release_exiters, &at);
+		tps_synchronize_rcu_tasks();
+		for (i = at + 1; i <= at + LIST_EXITERS; i++)
+			if (atomic_load(&list_threads[i].spinning)) {
+				print_message("thread %d (index %d) still spins after the grace "
+				              "period\n",
+				              atomic_load(&list_threads[i].tid), i);
+				still++;
+			}
+		unit_thread_join(releaser);
+		for (i = 0; i < LIST_THREADS; i++) {
+			if (atomic_load(&list_threads[i].role) == LIST_SLEEP)
+				sem_post(&list_threads[i].wake);
+			pthread_join(list_threads[i].t, NULL);
+			sem_destroy(&list_threads[i].wake);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	free(list_threads);
+	assert_int_equal(still, 0);
 }
 
 /* tps_rcu_tasks_qs() in a busy loop lets grace periods end. */
@@ -486,6 +627,7 @@ int main(void)
 	        cmocka_unit_test(test_alone),
 	        cmocka_unit_test(test_blocked_thread),
 	        cmocka_unit_test(test_spinner_holds_until_exit),
+	        cmocka_unit_test(test_exits_while_listing),
 	        cmocka_unit_test(test_qs_releases),
 	        cmocka_unit_test(test_first_qs_during_gp),
 	        cmocka_unit_test(test_voluntary_switch_releases),
