@@ -30,26 +30,42 @@ static void blocking_trace_cb(struct tps_rcu_head *head)
 		unit_sleep_ms(1);
 }
 
+static atomic_int request_go, fork_done, threads_ready;
+
+/*
+ * Waits for the go, then requests a polled grace period (racing the fork),
+ * and exits only once the fork is over: a thread that exits frees memory,
+ * and a child forked while a thread is inside ASan's allocator inherits its
+ * lock held (ASan's allocator is not fork-safe).
+ */
 static void *start_poll_thread(void *arg)
 {
 	(void)arg;
+	atomic_fetch_add(&threads_ready, 1);
+	while (!atomic_load(&request_go))
+		;
 	(void)tps_start_poll_synchronize_rcu();
+	while (!atomic_load(&fork_done))
+		unit_sleep_ms(1);
 	return NULL;
 }
 
 /*
- * Runs while the test thread is inside fork(): its preparation holds the
- * classic worker and waits for the tasks-trace callback to return. A
- * request for a polled grace period is made meanwhile (it blocks on the
- * classic worker), then the callback is released and the fork goes on.
+ * Runs while the test thread forks, with the tasks-trace worker inside a
+ * callback: a request for a polled grace period races the fork (the
+ * requesting thread exists before the fork, so that no thread is in the
+ * allocator then: ASan's allocator is not fork-safe), then the callback is
+ * released.
  */
 static void *during_fork(void *arg)
 {
-	pthread_t requester;
+	pthread_t requester = *(pthread_t *)arg;
 
-	(void)arg;
-	unit_sleep_ms(2 * UNIT_GRACE_MS);
-	requester = unit_thread_start(start_poll_thread, NULL);
+	atomic_fetch_add(&threads_ready, 1);
+	/* Both threads started (no thread in the allocator): the fork may go. */
+	while (atomic_load(&threads_ready) < 3)
+		;
+	atomic_store(&request_go, 1);
 	unit_sleep_ms(2 * UNIT_GRACE_MS);
 	atomic_store(&trace_cb_release, 1);
 	unit_thread_join(requester);
@@ -77,7 +93,7 @@ static void test_start_poll_requested_during_fork(void **state)
 {
 	static struct tps_rcu_head head;
 	struct unit_child child;
-	pthread_t helper;
+	pthread_t helper, requester;
 
 	(void)state;
 	/*
@@ -94,8 +110,13 @@ static void test_start_poll_requested_during_fork(void **state)
 	assert_int_equal(tps_call_rcu_tasks_trace(&head, blocking_trace_cb), 0);
 	while (!atomic_load(&trace_cb_entered))
 		unit_sleep_ms(1);
-	helper = unit_thread_start(during_fork, NULL);
+	requester = unit_thread_start(start_poll_thread, NULL);
+	helper = unit_thread_start(during_fork, &requester);
+	while (atomic_load(&threads_ready) < 2)
+		unit_sleep_ms(1);
+	atomic_fetch_add(&threads_ready, 1);
 	unit_run_child(child_start_poll, NULL, &child);
+	atomic_store(&fork_done, 1);
 	unit_thread_join(helper);
 	unit_expect_success(&child);
 	tps_rcu_barrier_tasks_trace();
