@@ -9,6 +9,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,10 +372,58 @@ static void test_reclaim_with_callbacks(void **state)
 /* ThreadSanitizer adds shadow memory for every byte touched. */
 #define FLOOD_MAX_RSS_GROWTH ((UNIT_TSAN ? 256L : 96L) << 20)
 
+struct flood_pool;
+
 struct flood_obj {
 	struct tps_rcu_head head;
-	char payload[FLOOD_OBJ - sizeof(struct tps_rcu_head)];
+	struct flood_pool *pool; /* NULL: from malloc() */
+	struct flood_obj *next;  /* on a pool's lists */
+	char payload[FLOOD_OBJ - sizeof(struct tps_rcu_head) - 2 * sizeof(void *)];
 };
+
+/*
+ * Objects of one producer in the fork test, which must not call malloc()
+ * or free() while the main thread forks: gcc 12's AddressSanitizer
+ * allocator takes no lock around fork(), so a child forked while another
+ * thread is inside it inherits a held allocator lock, and the child's first
+ * malloc() or free() of that size hangs (glibc's malloc is fork-safe). The
+ * producer takes objects from `own`, its private list; callbacks push
+ * freed objects onto `returned` with a CAS (push only: no ABA), and the
+ * producer takes that whole stack with one exchange when `own` runs dry.
+ */
+struct flood_pool {
+	struct flood_obj *objs;
+	struct flood_obj *own;
+	_Atomic(struct flood_obj *) returned;
+};
+
+#define FLOOD_POOL_OBJS 32768
+
+static void flood_pool_init(struct flood_pool *pool)
+{
+	size_t i;
+
+	pool->objs = calloc(FLOOD_POOL_OBJS, sizeof(*pool->objs));
+	assert_non_null(pool->objs);
+	for (i = 0; i < FLOOD_POOL_OBJS; i++) {
+		pool->objs[i].pool = pool;
+		pool->objs[i].next = i + 1 < FLOOD_POOL_OBJS ? &pool->objs[i + 1] : NULL;
+	}
+	pool->own = pool->objs;
+	atomic_init(&pool->returned, NULL);
+}
+
+static void flood_pool_put(struct flood_obj *o)
+{
+	struct flood_pool *pool = o->pool;
+	struct flood_obj *top = atomic_load_explicit(&pool->returned, memory_order_relaxed);
+
+	/* Release: the producer that takes o sees it unused (acquire below). */
+	do
+		o->next = top;
+	while (!atomic_compare_exchange_weak_explicit(&pool->returned, &top, o,
+	                                              memory_order_release, memory_order_relaxed));
+}
 
 static atomic_long flood_queued, flood_run;
 static atomic_bool flood_stop;
@@ -383,22 +432,51 @@ static bool flood_trace;
 
 struct flood_producer {
 	bool in_reader;
+	/* Fork test: objects from here (never with in_reader: a producer
+	 * waiting in a reader for its objects' grace period would wait forever). */
+	struct flood_pool *pool;
 	unsigned long helps; /* times it waited while queueing */
 	long calls;
 };
 
 static void flood_cb(struct tps_rcu_head *head)
 {
-	free(tps_container_of(head, struct flood_obj, head));
+	struct flood_obj *o = tps_container_of(head, struct flood_obj, head);
+
+	if (o->pool)
+		flood_pool_put(o);
+	else
+		free(o);
 	atomic_fetch_add_explicit(&flood_run, 1, memory_order_relaxed);
 }
 
-static bool flood_queue_one(void)
+/* An object from the pool, or NULL once the flood stops. */
+static struct flood_obj *flood_pool_get(struct flood_pool *pool)
 {
-	struct flood_obj *o = malloc(sizeof(*o));
+	struct flood_obj *o;
+
+	while (!pool->own) {
+		if (atomic_load_explicit(&flood_stop, memory_order_relaxed))
+			return NULL;
+		/* Acquire: pairs with the release CAS of flood_pool_put(). */
+		pool->own = atomic_exchange_explicit(&pool->returned, NULL, memory_order_acquire);
+		if (!pool->own)
+			sched_yield();
+	}
+	o = pool->own;
+	pool->own = o->next;
+	return o;
+}
+
+/* Queues one callback; false when no object could be had. */
+static bool flood_queue_one(struct flood_pool *pool)
+{
+	struct flood_obj *o = pool ? flood_pool_get(pool) : malloc(sizeof(*o));
 
 	if (!o)
 		return false;
+	if (!pool)
+		o->pool = NULL;
 	memset(o->payload, 1, sizeof(o->payload));
 	atomic_fetch_add_explicit(&flood_queued, 1, memory_order_relaxed);
 	if (flood_trace)
@@ -420,7 +498,7 @@ static void *flood_produce(void *arg)
 					tps_rcu_read_lock_trace();
 				else
 					tps_rcu_read_lock();
-				if (!flood_queue_one())
+				if (!flood_queue_one(NULL))
 					abort();
 				if (flood_trace)
 					tps_rcu_read_unlock_trace();
@@ -430,8 +508,11 @@ static void *flood_produce(void *arg)
 			p->calls += FLOOD_BURST;
 			usleep(FLOOD_PAUSE_US);
 		} else {
-			if (!flood_queue_one())
+			if (!flood_queue_one(p->pool)) {
+				if (p->pool)
+					break; /* stopped while waiting for an object */
 				abort();
+			}
 			p->calls++;
 		}
 	}
@@ -593,6 +674,7 @@ static void flood_in_child(void *arg)
 static void test_fork_during_flood(void **state)
 {
 	struct flood_producer prod[FORK_FLOOD_PRODUCERS] = {{.in_reader = false}};
+	struct flood_pool pool[FORK_FLOOD_PRODUCERS];
 	pthread_t t[FORK_FLOOD_PRODUCERS];
 	int i;
 
@@ -602,8 +684,11 @@ static void test_fork_during_flood(void **state)
 	flood_trace = false;
 	tps_rcu_barrier();
 	atomic_store(&flood_stop, false);
-	for (i = 0; i < FORK_FLOOD_PRODUCERS; i++)
+	for (i = 0; i < FORK_FLOOD_PRODUCERS; i++) {
+		flood_pool_init(&pool[i]);
+		prod[i].pool = &pool[i];
 		t[i] = unit_thread_start(flood_produce, &prod[i]);
+	}
 	for (i = 0; i < FORK_FLOOD_CHILDREN; i++) {
 		struct unit_child c;
 
@@ -616,6 +701,8 @@ static void test_fork_during_flood(void **state)
 		unit_thread_join(t[i]);
 	tps_rcu_barrier();
 	assert_int_equal(atomic_load(&flood_queued), atomic_load(&flood_run));
+	for (i = 0; i < FORK_FLOOD_PRODUCERS; i++)
+		free(pool[i].objs);
 }
 
 /*
