@@ -12,10 +12,17 @@
 # runs each of them N times (default 3) for S seconds (default 3); the last
 # run of each target uses the fallback fences (TPSYNC_FORCE_FALLBACK=1).
 #
+# A target named with a path (examples/live_patch) is that program of the
+# build tree, run without arguments, instead of tests/torture/TARGET; all
+# its runs use membarrier (live_patch refuses to patch without it, so a
+# fallback run would prove nothing).
+#
 # Passes (exit 0) only when every run detects the broken grace period: a
 # non-zero exit or death by a signal. A failed configure or build, a missing
 # executable, a run that cannot start (exit 2: the harness's setup error) or
-# that hangs is not a detection, and makes this check fail (exit 1).
+# that hangs is not a detection, and makes this check fail (exit 1). A run
+# that exits 77 (the program cannot run here, e.g. live_patch on a kernel
+# without membarrier's sync-core) is skipped; at least one run must remain.
 
 set -u
 
@@ -50,10 +57,15 @@ limit=$((seconds * 4 + 60))
 
 mkdir -p "$build" || exit 1
 
+examples=OFF
+case $targets in
+*/*) examples=ON ;;
+esac
+
 echo "$me: configuring $build with TPSYNC_BROKEN_GP=$flavour"
 if ! cmake -S "$src" -B "$build" "$@" \
 	-DTPSYNC_BROKEN_GP="$flavour" -DTPSYNC_BUILD_TESTS=ON \
-	-DTPSYNC_BUILD_BENCH=OFF -DTPSYNC_BUILD_EXAMPLES=OFF \
+	-DTPSYNC_BUILD_BENCH=OFF -DTPSYNC_BUILD_EXAMPLES="$examples" \
 	>"$build/mutation-configure.log" 2>&1; then
 	tail -n 30 "$build/mutation-configure.log" >&2
 	echo "$me: FAIL: configure failed (see $build/mutation-configure.log)" >&2
@@ -72,6 +84,15 @@ IFS=,
 set -f
 for target in $targets; do
 	IFS=$old_ifs
+	case $target in
+	*/*) exe="$build/$target" ;;
+	*) exe="$build/tests/torture/$target" ;;
+	esac
+	has_fallback=yes
+	case $target in
+	*/*) has_fallback=no ;;
+	esac
+	target=${target##*/}
 	echo "$me: building $target"
 	if ! cmake --build "$build" --target "$target" -j "$jobs" \
 		>"$build/mutation-build-$target.log" 2>&1; then
@@ -79,7 +100,6 @@ for target in $targets; do
 		echo "$me: FAIL: building $target failed (see $build/mutation-build-$target.log)" >&2
 		exit 1
 	fi
-	exe="$build/tests/torture/$target"
 	if [ ! -x "$exe" ]; then
 		echo "$me: FAIL: $exe was not built" >&2
 		exit 1
@@ -88,7 +108,7 @@ for target in $targets; do
 	while [ "$i" -le "$runs" ]; do
 		mode=membarrier
 		fallback=
-		if [ "$i" -eq "$runs" ] && [ "$runs" -gt 1 ]; then
+		if [ "$i" -eq "$runs" ] && [ "$runs" -gt 1 ] && [ "$has_fallback" = yes ]; then
 			mode=fallback
 			fallback=1
 		fi
@@ -105,8 +125,8 @@ for target in $targets; do
 		rc=$?
 		end=$(date +%s%N)
 		ms=$(((end - start) / 1000000))
-		total=$((total + 1))
 		case $rc in
+		77) verdict="skipped (exit 77: cannot run here)" ;;
 		0) verdict="NOT DETECTED: the run passed" ;;
 		2) verdict="NO VERDICT: the harness could not run (exit 2)" ;;
 		124) verdict="NO VERDICT: timed out after $limit s" ;;
@@ -123,8 +143,13 @@ for target in $targets; do
 				head -n 3
 		} | sed 's/^/    /'
 		case $verdict in
-		detected*) detected=$((detected + 1)) ;;
+		skipped*) ;;
+		detected*)
+			total=$((total + 1))
+			detected=$((detected + 1))
+			;;
 		*)
+			total=$((total + 1))
 			failed=1
 			tail -n 20 "$log" | sed 's/^/    | /'
 			;;
