@@ -701,22 +701,23 @@ static void summary_qsbr_dance(struct report *rp)
 {
 	double dance = median_of(rp, "readside", "tps-qsbr-dance", 1);
 	double rcu = median_of(rp, "readside", "tps-rcu", 1);
-	double srcu = median_of(rp, "readside", "tps-srcu-fast", 1);
+	double srcu = median_of(rp, "readside", "tps-srcu", 1);
+	double fast = median_of(rp, "readside", "tps-srcu-fast", 1);
 	double trace = median_of(rp, "readside", "tps-trace", 1);
-	double best = fmin(rcu, fmin(srcu, trace));
-	char a[32], b[32], c[32], d[32];
+	double best = fmin(fmin(rcu, trace), fmin(srcu, fast));
+	char a[32], b[32], c[32], d[32], e[32];
 
-	if (isnan(dance) || isnan(rcu) || isnan(srcu) || isnan(trace))
+	if (isnan(dance) || isnan(best))
 		return;
 	md(rp,
 	   "- A QSBR thread that stays offline and goes online, reads and goes offline around "
-	   "each access pays %s per access: %s times a classic reader, %s times an srcu-fast "
-	   "one, %s times a tasks-trace one. ",
-	   fmt_ns(dance, a, 32), fmt_ratio(dance / rcu, b, 32), fmt_ratio(dance / srcu, c, 32),
-	   fmt_ratio(dance / trace, d, 32));
+	   "each access pays %s per access: %s times a classic reader, %s times a tasks-trace "
+	   "one, %s times an SRCU one, %s times an srcu-fast one. ",
+	   fmt_ns(dance, a, 32), fmt_ratio(dance / rcu, b, 32), fmt_ratio(dance / trace, c, 32),
+	   fmt_ratio(dance / srcu, d, 32), fmt_ratio(dance / fast, e, 32));
 	if (dance > best)
-		md(rp, "For threads that are mostly idle, a marked reader of those flavours is "
-		       "cheaper than QSBR's online/offline.\n");
+		md(rp, "For threads that are mostly idle, a marked reader of the cheapest of "
+		       "those flavours costs less than QSBR's online/offline.\n");
 	else
 		md(rp, "In this run it was no dearer than the cheapest of them.\n");
 }
