@@ -4,7 +4,8 @@
 # their names, dependencies and contents, extract them (dpkg-deb -x) into a
 # scratch root, and build and run a program against that root with CMake
 # (CMAKE_PREFIX_PATH) and pkg-config (PKG_CONFIG_PATH, rpath), shared and
-# static.
+# static. The cpack command is the one README.md's "Debian packages"
+# gives, with the packages' directory in the scratch directory.
 #
 # Usage: deb.sh BUILD_DIR SOURCE_DIR C_COMPILER [SANITIZE]
 set -eu
