@@ -30,14 +30,9 @@ fail() {
 	exit 1
 }
 
-# block NAME: the fenced block after the line "<!-- consumer_readme: NAME -->".
+# block NAME OUT: the README's block marked NAME, into OUT.
 block() {
-	awk -v tag="<!-- consumer_readme: $1 -->" '
-		$0 == tag { armed = 1; next }
-		armed && /^```/ { if (inside) exit; inside = 1; next }
-		inside { print }
-	' "$readme" >"$2"
-	[ -s "$2" ] || fail "README.md has no block marked \"consumer_readme: $1\""
+	sh "$src/tests/consumer/readme_block.sh" "$readme" "$1" "$2"
 }
 
 flags=""
