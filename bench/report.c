@@ -630,12 +630,18 @@ static void section_goals(struct report *rp)
 
 /* ---- Summary: which flavour should I use ---- */
 
-static void summary_row(struct report *rp, const char *need, const char *flavour, const char *impl)
+/*
+ * One row of the summary table: read side at 1 thread and grace-period p50 in
+ * the three scenarios. read_side, when not NULL, replaces the read-side
+ * figure (RCU Tasks has no read side to time).
+ */
+static void summary_row(struct report *rp, const char *need, const char *flavour, const char *impl,
+                        const char *read_side)
 {
 	char v[4][32];
 
 	md(rp, "| %s | %s | %s | %s | %s | %s |\n", need, flavour,
-	   fmt_ns(median_of(rp, "readside", impl, 1), v[0], 32),
+	   read_side ?: fmt_ns(median_of(rp, "readside", impl, 1), v[0], 32),
 	   fmt_ns(gp_p50(rp, impl, "none"), v[1], 32), fmt_ns(gp_p50(rp, impl, "busy"), v[2], 32),
 	   fmt_ns(gp_p50(rp, impl, "holder"), v[3], 32));
 }
@@ -665,6 +671,72 @@ static void summary_srcu_choice(struct report *rp)
 		   fmt_ns(gf - gs, b, 32), (gf - gs) / (rs - rf));
 	else
 		md(rp, ", and its grace periods were no slower here: use tps-srcu-fast.\n");
+}
+
+/* QSBR against liburcu's QSBR flavour: the read side and the busy grace period. */
+static void summary_qsbr(struct report *rp)
+{
+	double rt = median_of(rp, "readside", "tps-qsbr", 1);
+	double ru = median_of(rp, "readside", "urcu-qsbr", 1);
+	double gt = gp_p50(rp, "tps-qsbr", "busy"), gu = gp_p50(rp, "urcu-qsbr", "busy");
+	char a[32], b[32], c[32], d[32], e[32], f[32];
+
+	if (isnan(rt) || isnan(ru) || isnan(gt) || isnan(gu))
+		return;
+	md(rp,
+	   "- QSBR: a tps-qsbr reader costs %s per pair, liburcu's urcu-qsbr %s (ratio %s; both "
+	   "are empty, the figure is the loop's own cost); with busy readers a grace period "
+	   "takes %s at p50 against urcu-qsbr's %s (ratio %s). Its readers are free because "
+	   "every thread announces quiescent states (`tps_qsbr_quiescent_state()`) and goes "
+	   "offline before it blocks.\n",
+	   fmt_ns(rt, a, 32), fmt_ns(ru, b, 32), fmt_ratio(rt / ru, c, 32), fmt_ns(gt, d, 32),
+	   fmt_ns(gu, e, 32), fmt_ratio(gt / gu, f, 32));
+}
+
+/*
+ * The RCU-idle dance (online, read, offline around one access) against the
+ * plain readers of the flavours a thread that is mostly idle could use.
+ */
+static void summary_qsbr_dance(struct report *rp)
+{
+	double dance = median_of(rp, "readside", "tps-qsbr-dance", 1);
+	double rcu = median_of(rp, "readside", "tps-rcu", 1);
+	double srcu = median_of(rp, "readside", "tps-srcu", 1);
+	double fast = median_of(rp, "readside", "tps-srcu-fast", 1);
+	double trace = median_of(rp, "readside", "tps-trace", 1);
+	double best = fmin(fmin(rcu, trace), fmin(srcu, fast));
+	char a[32], b[32], c[32], d[32], e[32];
+
+	if (isnan(dance) || isnan(best))
+		return;
+	md(rp,
+	   "- A QSBR thread that stays offline and goes online, reads and goes offline around "
+	   "each access pays %s per access: %s times a classic reader, %s times a tasks-trace "
+	   "one, %s times an SRCU one, %s times an srcu-fast one. ",
+	   fmt_ns(dance, a, 32), fmt_ratio(dance / rcu, b, 32), fmt_ratio(dance / trace, c, 32),
+	   fmt_ratio(dance / srcu, d, 32), fmt_ratio(dance / fast, e, 32));
+	if (dance > best)
+		md(rp, "For threads that are mostly idle, a marked reader of the cheapest of "
+		       "those flavours costs less than QSBR's online/offline.\n");
+	else
+		md(rp, "In this run it was no dearer than the cheapest of them.\n");
+}
+
+/* RCU Tasks: no read side; its grace period against the classic one. */
+static void summary_tasks(struct report *rp)
+{
+	double tn = gp_p50(rp, "tps-tasks", "none"), tb = gp_p50(rp, "tps-tasks", "busy");
+	double cn = gp_p50(rp, "tps-rcu", "none"), cb = gp_p50(rp, "tps-rcu", "busy");
+	char a[32], b[32], c[32], d[32];
+
+	if (isnan(tn) || isnan(tb) || isnan(cn) || isnan(cb))
+		return;
+	md(rp,
+	   "- RCU Tasks: nothing on the read side; a grace period waits until every thread has "
+	   "passed a quiescent state (a blocking point or `tps_rcu_tasks_qs()`): %s at p50 with "
+	   "no readers and %s with busy readers, against %s and %s for the classic flavour. "
+	   "Use it for what cannot be marked (trampolines, patched code), not for data.\n",
+	   fmt_ns(tn, a, 32), fmt_ns(tb, b, 32), fmt_ns(cn, c, 32), fmt_ns(cb, d, 32));
 }
 
 static void summary_tracepoints(struct report *rp)
@@ -700,8 +772,6 @@ static void summary_sharing(struct report *rp)
 
 static void section_summary(struct report *rp)
 {
-	char v[4][32];
-
 	md(rp, "## Which flavour should I use\n\n");
 	md(rp, "From this run's medians: read side at 1 thread (ns per lock/unlock pair), grace "
 	       "period p50 (one synchronize call) with no readers, with busy readers on every "
@@ -709,24 +779,31 @@ static void section_summary(struct report *rp)
 	md(rp, "| your readers | use | read side | grace period, no readers | busy readers | "
 	       "1 ms holder |\n|---|---|---|---|---|---|\n");
 	summary_row(rp, "never block or fault; the cheapest reads", "classic (`tps_rcu_*`)",
-	            "tps-rcu");
+	            "tps-rcu", NULL);
 	summary_row(rp, "may sleep, block or fault; one global domain",
-	            "tasks-trace (`tps_rcu_*_trace`)", "tps-trace");
+	            "tasks-trace (`tps_rcu_*_trace`)", "tps-trace", NULL);
 	summary_row(rp,
 	            "may block; independent domains, or threads that never register (signal "
 	            "handlers of any thread)",
-	            "srcu-fast (`tps_srcu_*_fast`)", "tps-srcu-fast");
+	            "srcu-fast (`tps_srcu_*_fast`)", "tps-srcu-fast", NULL);
 	summary_row(rp, "the same, with updates about as frequent as reads", "SRCU (`tps_srcu_*`)",
-	            "tps-srcu");
-	md(rp, "| for comparison: liburcu's memb flavour | `urcu-memb` | %s | %s | %s | %s |\n\n",
-	   fmt_ns(median_of(rp, "readside", "urcu-memb", 1), v[0], 32),
-	   fmt_ns(gp_p50(rp, "urcu-memb", "none"), v[1], 32),
-	   fmt_ns(gp_p50(rp, "urcu-memb", "busy"), v[2], 32),
-	   fmt_ns(gp_p50(rp, "urcu-memb", "holder"), v[3], 32));
+	            "tps-srcu", NULL);
+	summary_row(rp, "never block, in threads that announce quiescent states (event loops)",
+	            "QSBR (`tps_qsbr_*`)", "tps-qsbr", NULL);
+	summary_row(rp,
+	            "none at all: code (trampolines, patched functions) run between blocking "
+	            "points",
+	            "RCU Tasks (`tps_*_rcu_tasks`)", "tps-tasks", "no marking");
+	summary_row(rp, "for comparison: liburcu's memb flavour", "`urcu-memb`", "urcu-memb", NULL);
+	summary_row(rp, "for comparison: liburcu's QSBR flavour", "`urcu-qsbr`", "urcu-qsbr", NULL);
+	md(rp, "\n");
 	md(rp, "- A reader that blocks holds every grace period of its flavour for as long as it "
 	       "blocks (the 1 ms column); it delays only its own flavour, and with SRCU only its "
 	       "own domain.\n");
 	summary_srcu_choice(rp);
+	summary_qsbr(rp);
+	summary_qsbr_dance(rp);
+	summary_tasks(rp);
 	summary_tracepoints(rp);
 	summary_sharing(rp);
 	md(rp, "\n");

@@ -44,6 +44,7 @@ if(TPSYNC_BUILD_TESTS)
   configure_file(docs/Doxyfile.in ${PROJECT_BINARY_DIR}/Doxyfile-check @ONLY)
   add_test(NAME docs COMMAND ${CMAKE_COMMAND} -DDOXYGEN=${DOXYGEN_EXECUTABLE}
            -DDOXYFILE=${PROJECT_BINARY_DIR}/Doxyfile-check -DOUT=${TPS_DOCS_OUT}
+           -DHEADERS=${PROJECT_SOURCE_DIR}/include/tpsync
            -P ${PROJECT_SOURCE_DIR}/docs/check.cmake)
   set_tests_properties(docs PROPERTIES LABELS docs TIMEOUT 120)
 endif()

@@ -8,7 +8,8 @@
 set -eu
 
 what=${1:-test}
-pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin doxygen dpkg-dev systemtap-sdt-dev"
+# man-db: `man`, which the README tells users to run on the installed pages.
+pkgs="cmake gcc make pkg-config libcmocka-dev liburcu-dev spin doxygen man-db dpkg-dev systemtap-sdt-dev"
 # The C++ tests (tests/cxx, the C++ consumer) build with both C++ compilers.
 pkgs="$pkgs g++ clang"
 # Foreign dpkg architectures the test suite's other targets need.

@@ -9,14 +9,15 @@
 #                           libtpsync.a, the CMake package, tpsync.pc,
 #                           tpsync-static.pc and tpsync-debug.pc, man pages
 #                           and the HTML reference
-# `cpack -G DEB --config BUILD/CPackConfig.cmake` from a complete build
-# (the default target) writes them; they install under /usr.
+# `cpack -G DEB --config BUILD/CPackConfig.cmake -B DIR` from a complete
+# build (the default target) writes them into DIR (without -B, into the
+# current directory); they install under /usr.
 #
-# Another library variant (the debug library, say) gets a package the same
-# way: install it with a component of its own, name the component in
-# CPACK_COMPONENTS_ALL, and give it a CPACK_DEBIAN_<COMPONENT>_PACKAGE_NAME,
-# _SECTION and description below, with libtpsync-dev depending on it if its
-# CMake package or .pc file is in -dev.
+# Another library variant gets a package the same way: install it with a
+# component of its own, name the component in CPACK_COMPONENTS_ALL, and give
+# it a CPACK_DEBIAN_<COMPONENT>_PACKAGE_NAME, _SECTION and description below,
+# with libtpsync-dev depending on it if its CMake package or .pc file is in
+# -dev.
 set(CPACK_PACKAGE_NAME tpsync)
 set(CPACK_PACKAGE_VENDOR tpsync)
 set(CPACK_PACKAGE_CONTACT "tpsync maintainers <tpsync@localhost>")

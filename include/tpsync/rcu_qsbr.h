@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/rcu_qsbr.h - the QSBR flavour (quiescent-state-based reclamation):
  * the RCU of non-preemptible kernels, where readers cost nothing and
  * threads announce when they hold no reference.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/rcu_tasks.h - the Tasks flavour (the kernel's RCU Tasks) and a
  * core-serializing fence for code patching.
  *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
+/** @file
  * tpsync/urcu_flavor.h - liburcu's struct rcu_flavor_struct over tpsync's
  * flavours, so that liburcu's data structures (the lock-free hash table
  * cds_lfht, queues, lists) run on them:

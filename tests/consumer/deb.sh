@@ -4,13 +4,19 @@
 # their names, dependencies and contents, extract them (dpkg-deb -x) into a
 # scratch root, and build and run a program against that root with CMake
 # (CMAKE_PREFIX_PATH) and pkg-config (PKG_CONFIG_PATH, rpath), shared and
-# static.
+# static. The cpack command is the one README.md's "Debian packages"
+# gives, with the packages' directory in the scratch directory. Last, the
+# README's commands for an installed tpsync (its block marked
+# "consumer_readme: system", on its first program and CMakeLists.txt) run
+# as written, with the tools pointed at the extracted root through the
+# environment (PKG_CONFIG_PATH, CMAKE_PREFIX_PATH, LD_LIBRARY_PATH) as
+# /usr would need none.
 #
 # Usage: deb.sh BUILD_DIR SOURCE_DIR C_COMPILER [SANITIZE]
 set -eu
 build=$1
 src=$2
-cc=$3
+cc=$(command -v "$3") # a path: the wrapper named cc below must not find itself
 sanitize=${4:-}
 
 work=$(mktemp -d)
@@ -90,3 +96,33 @@ cmake -S "$src/tests/consumer/project" -B "$work/cmake" -DCMAKE_C_COMPILER="$cc"
 cmake --build "$work/cmake" >/dev/null
 "$work/cmake/consumer_shared"
 "$work/cmake/consumer_static"
+
+echo "== the README's commands for an installed tpsync"
+readme=$src/README.md
+mkdir -p "$work/bin" "$work/user/myapp"
+printf '#!/bin/sh\nexec %s %s "$@"\n' "$cc" "$flags" >"$work/bin/cc"
+chmod +x "$work/bin/cc"
+for b in app.c CMakeLists.txt; do
+	sh "$src/tests/consumer/readme_block.sh" "$readme" "$b" "$work/user/myapp/$b"
+done
+sh "$src/tests/consumer/readme_block.sh" "$readme" system "$work/system.sh"
+cat "$work/system.sh"
+status=0
+(
+	cd "$work/user"
+	PATH=$work/bin:$PATH CC=$cc CFLAGS=$flags LDFLAGS=$flags CMAKE_PREFIX_PATH=$root/usr \
+		LD_LIBRARY_PATH=$libdir sh -eu "$work/system.sh"
+) >"$work/system.out" 2>&1 || status=$?
+if [ "$status" -ne 0 ]; then
+	cat "$work/system.out" >&2
+	fail "the README's commands failed (status $status)"
+fi
+runs=$(grep -c '^app: read 100 ms, ok$' "$work/system.out" || true)
+[ "$runs" -eq 4 ] || {
+	cat "$work/system.out" >&2
+	fail "$runs programs printed their ok line, expected 4"
+}
+for exe in myapp/app-static myapp/build/app-static; do
+	readelf -d "$work/user/$exe" | grep -q 'NEEDED.*libtpsync' && fail "$exe needs libtpsync.so"
+done
+echo "deb: $runs programs ran"
