@@ -557,18 +557,31 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * The tracepoint's variable has C linkage, also in C++ and inside a
  * namespace: the SDT note and the registry refer to it by its C name, and C
  * and C++ files share it.
+ *
+ * Each object (the executable or a shared object) that defines a tracepoint
+ * owns its instance: the definition is protected (TPS__TP_PROTECTED), so
+ * the object's call sites, section and SDT note bind to it even when
+ * another object in the global scope defines the same name. Other objects
+ * reach an instance by name through the dynamic linker, as before. The
+ * declaration is weak so that every compiler reaches a variable not
+ * defined in the translation unit through the GOT, also in an executable
+ * (-fPIE, -fno-pic): a direct access there would make the linker move the
+ * instance of a shared object into the executable (a copy relocation),
+ * leaving the SDT note and the section of its own object to a word the
+ * call sites no longer read.
  */
 #ifdef __cplusplus
 #define TPS__EXTERN_C extern "C"
 #else
 #define TPS__EXTERN_C extern
 #endif
+#define TPS__TP_DECL_ATTRS __attribute__((weak))
 
 /* The generated functions: a file need not use them all (clang warns otherwise). */
 #define TPS__TP_INLINE static inline __attribute__((unused))
 
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
-	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp;                                          \
+	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp TPS__TP_DECL_ATTRS;                       \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
 	/* Read where the tracepoint is defined; the provider is taken from here. */               \
 	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \
@@ -671,6 +684,15 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  */
 #define TPS__TP_CTOR_PRIO 101
 
+/*
+ * The definition is protected: references from its own object bind to it,
+ * never to another object's definition of the same name (see
+ * TPS__TP_DECL_ATTRS). Set in assembly, where it does not change how the
+ * compiler reaches the variable (through the GOT where it may be
+ * preempted; the linker resolves that entry to this object).
+ */
+#define TPS__TP_PROTECTED(tp) __asm__(".protected tps__tp_" #tp)
+
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
 	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
 	        .name = tps__tp_name_##tp,                                                         \
@@ -682,6 +704,7 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	        .proto = tps__tp_proto_##tp,                                                       \
 	        .signature = NULL,                                                                 \
 	};                                                                                         \
+	TPS__TP_PROTECTED(tp);                                                                     \
 	TPS__SDT_DEFINE_SEM(tp);                                                                   \
 	static struct tps_tracepoint *const tps__tp_ptr_##tp                                       \
 	        __attribute__((used, section("tps_tracepoints"), aligned(sizeof(void *)))) =       \
