@@ -723,7 +723,12 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  * TPS_TRACEPOINT_DEFINE() - in exactly one .c file of the executable or
  * shared object: defines a declared tracepoint (normal or faultable) and
  * registers it, from a constructor, in the registry (and removes it, from
- * a destructor, at exit or dlclose). When probes were attached to the
+ * a destructor, at exit or dlclose). The object owns this instance: its
+ * call sites fire it even when another object in the global scope defines
+ * the same tracepoint. Objects that declare the tracepoint without defining
+ * it (an executable using a library's tracepoint through its header) reach
+ * the first definition in the global scope; where none is loaded, their
+ * call sites fault (the declaration is weak: no link error). When probes were attached to the
  * object's tracepoints, dlclose() waits for a grace period of each flavour
  * they ran under before it returns: afterwards no probe runs in the
  * object's tracepoints. So such a dlclose() must not be called from inside
