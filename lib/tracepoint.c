@@ -17,8 +17,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <link.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include <tpsync/tracepoint.h>
 
@@ -39,11 +42,18 @@ static _Atomic unsigned long recursion_drops;
 static unsigned int fail_allocs;
 
 /*
- * Set by an atexit handler that exit() runs before the destructors of the
- * executable and its objects, which the dynamic loader's handler runs: it
- * must be registered after that one, i.e. not from a shared object's
- * constructor, so it is registered when the first probe is attached.
- * Destructors from then on are not dlclose().
+ * Set when the process exits: destructors from then on are not dlclose(),
+ * and no object is unmapped. Two things set it, whichever comes first:
+ * - an atexit handler, registered when the first probe is attached. exit()
+ *   runs it before the destructors of the executable and its objects only
+ *   if it was registered after the dynamic loader's own handler, which
+ *   runs them: that is, from main() on, not from a constructor of a linked
+ *   library;
+ * - the teardown of the executable's own tracepoints (section_in_main()):
+ *   the executable is never unloaded, so its destructors run only at exit,
+ *   and before those of every library it links and object it loaded. This
+ *   covers a first probe attached before main() whenever the executable
+ *   defines a tracepoint.
  */
 static atomic_bool exiting;
 static pthread_once_t exiting_once = PTHREAD_ONCE_INIT;
@@ -423,6 +433,7 @@ struct section {
 	struct tps_tracepoint *const *start;
 	struct tps_tracepoint *const *stop;
 	unsigned int refs; /* one per constructor that ran in the object */
+	bool in_main;      /* the executable's: removed only at exit */
 	struct section *next;
 };
 
@@ -534,21 +545,52 @@ static void attach_named(struct tps_tracepoint *tp)
 	}
 }
 
+/*
+ * Whether addr lies in a loaded segment of the executable, found from its
+ * program headers (the auxiliary vector): no lock of the dynamic loader is
+ * taken, since a constructor calls this while the loader runs it.
+ */
+static bool section_in_main(const void *addr)
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	unsigned long n = getauxval(AT_PHNUM), i;
+	uintptr_t bias = 0, a = (uintptr_t)addr;
+
+	if (!ph)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (ph[i].p_type == PT_PHDR)
+			bias = (uintptr_t)ph - ph[i].p_vaddr;
+	}
+	for (i = 0; i < n; i++) {
+		if (ph[i].p_type == PT_LOAD && a >= bias + ph[i].p_vaddr &&
+		    a - (bias + ph[i].p_vaddr) < ph[i].p_memsz)
+			return true;
+	}
+	return false;
+}
+
 void tps__tracepoint_section_register(struct tps_tracepoint *const *start,
                                       struct tps_tracepoint *const *stop)
 {
 	struct tps_tracepoint *const *p;
 	struct section *s;
+	bool in_main;
 
 	if (!start || start == stop)
 		return;
+	in_main = section_in_main(start);
 	sections_lock();
 	for (s = sections; s && s->start != start; s = s->next)
 		;
 	if (s) {
 		s->refs++;
 	} else if ((s = malloc(sizeof(*s))) != NULL) {
-		*s = (struct section){.start = start, .stop = stop, .refs = 1, .next = sections};
+		*s = (struct section){.start = start,
+		                      .stop = stop,
+		                      .refs = 1,
+		                      .in_main = in_main,
+		                      .next = sections};
 		for (p = start; p < stop; p++) {
 			if (*p && (*p)->proto && !(*p)->signature)
 				(*p)->signature = normalize_signature((*p)->proto);
@@ -610,6 +652,8 @@ void tps__tracepoint_section_unregister(struct tps_tracepoint *const *start)
 	for (pp = &sections; *pp && (*pp)->start != start; pp = &(*pp)->next)
 		;
 	s = *pp;
+	if (s && s->in_main)
+		mark_exiting();
 	if (s && --s->refs == 0) {
 		/* Still registered while the notifiers run: they may unregister probes. */
 		for (p = s->start; p < s->stop; p++) {

@@ -557,18 +557,44 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * The tracepoint's variable has C linkage, also in C++ and inside a
  * namespace: the SDT note and the registry refer to it by its C name, and C
  * and C++ files share it.
+ *
+ * Each object (the executable or a shared object) that defines a tracepoint
+ * owns its instance: the definition is protected (TPS__TP_PROTECTED), so
+ * the object's call sites, section and SDT note bind to it even when
+ * another object in the global scope defines the same name. Other objects
+ * reach an instance by name through the dynamic linker, as before. The
+ * declaration is weak so that every compiler reaches a variable not
+ * defined in the translation unit through the GOT, also in an executable
+ * (-fPIE, -fno-pic): a direct access there would make the linker move the
+ * instance of a shared object into the executable (a copy relocation),
+ * leaving the SDT note and the section of its own object to a word the
+ * call sites no longer read.
  */
 #ifdef __cplusplus
 #define TPS__EXTERN_C extern "C"
 #else
 #define TPS__EXTERN_C extern
 #endif
+#define TPS__TP_DECL_ATTRS __attribute__((weak))
+
+/*
+ * The weak declaration alone would turn a tracepoint that no object defines
+ * into a call site that faults. Every generated function that reaches the
+ * variable also refers, from a data word, to tps__tpdef_<tp>, a strong
+ * symbol that only TPS_TRACEPOINT_DEFINE() defines: an executable that uses
+ * a tracepoint no linked object defines fails to link, and a shared object
+ * fails to load, as with a plain extern variable; two definitions in one
+ * link are a duplicate symbol. Section directives only: no instruction.
+ */
+#define TPS__TP_NEED(tp)                                                                           \
+	__asm__(".pushsection .data.tps_tpdef_refs,\"aw\"\n\t.balign " TPS__STR(                   \
+	        __SIZEOF_POINTER__) "\n\t.dc.a tps__tpdef_" #tp "\n\t.popsection")
 
 /* The generated functions: a file need not use them all (clang warns otherwise). */
 #define TPS__TP_INLINE static inline __attribute__((unused))
 
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
-	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp;                                          \
+	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp TPS__TP_DECL_ATTRS;                       \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
 	/* Read where the tracepoint is defined; the provider is taken from here. */               \
 	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \
@@ -580,8 +606,10 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	{                                                                                          \
 		struct tps_tracepoint_func *it;                                                    \
 		void (*fn)(void);                                                                  \
-		int tps__w = tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED);             \
+		int tps__w;                                                                        \
                                                                                                    \
+		TPS__TP_NEED(tp);                                                                  \
+		tps__w = tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED);                 \
 		TPS__SDT_FIRE(tp, args, tps__w);                                                   \
 		if (!(tps__w & TPS__TP_PROBES_MASK) || !tps__tracepoint_enter())                   \
 			return;                                                                    \
@@ -599,12 +627,14 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	}                                                                                          \
 	TPS__TP_INLINE bool tps_trace_##tp##_enabled(void)                                         \
 	{                                                                                          \
+		TPS__TP_NEED(tp);                                                                  \
 		return tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED) !=    \
 		                    0);                                                            \
 	}                                                                                          \
 	TPS__TP_INLINE int tps_register_trace_prio_flags_##tp(                                     \
 	        tps__probe_arg_##tp##_t tps__probe, void *data, int prio, unsigned int flags)      \
 	{                                                                                          \
+		TPS__TP_NEED(tp);                                                                  \
 		return tps_tracepoint_probe_register(&tps__tp_##tp,                                \
 		                                     (void (*)(void))TPS__PROBE_FN(tps__probe),    \
 		                                     data, prio, flags);                           \
@@ -612,6 +642,7 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	/* Default priority; on a faultable tracepoint the probe may fault. */                     \
 	TPS__TP_INLINE int tps_register_trace_##tp(tps__probe_arg_##tp##_t tps__probe, void *data) \
 	{                                                                                          \
+		TPS__TP_NEED(tp);                                                                  \
 		return tps_tracepoint_probe_register(                                              \
 		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data,            \
 		        TPS_PROBE_PRIO_DEFAULT, (faultable) ? TPS_PROBE_MAY_FAULT : 0u);           \
@@ -619,6 +650,7 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	TPS__TP_INLINE int tps_unregister_trace_##tp(tps__probe_arg_##tp##_t tps__probe,           \
 	                                             void *data)                                   \
 	{                                                                                          \
+		TPS__TP_NEED(tp);                                                                  \
 		return tps_tracepoint_probe_unregister(                                            \
 		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data);           \
 	}                                                                                          \
@@ -671,6 +703,15 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  */
 #define TPS__TP_CTOR_PRIO 101
 
+/*
+ * The definition is protected: references from its own object bind to it,
+ * never to another object's definition of the same name (see
+ * TPS__TP_DECL_ATTRS). Set in assembly, where it does not change how the
+ * compiler reaches the variable (through the GOT where it may be
+ * preempted; the linker resolves that entry to this object).
+ */
+#define TPS__TP_PROTECTED(tp) __asm__(".protected tps__tp_" #tp)
+
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
 	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
 	        .name = tps__tp_name_##tp,                                                         \
@@ -682,6 +723,11 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	        .proto = tps__tp_proto_##tp,                                                       \
 	        .signature = NULL,                                                                 \
 	};                                                                                         \
+	TPS__TP_PROTECTED(tp);                                                                     \
+	/* What TPS__TP_NEED() refers to: defined here only (in a section of its */                \
+	/* own, which AddressSanitizer leaves alone: objects may each define it). */               \
+	TPS__EXTERN_C char tps__tpdef_##tp;                                                        \
+	char tps__tpdef_##tp __attribute__((used, section("tps_tpdefs"))) = 0;                     \
 	TPS__SDT_DEFINE_SEM(tp);                                                                   \
 	static struct tps_tracepoint *const tps__tp_ptr_##tp                                       \
 	        __attribute__((used, section("tps_tracepoints"), aligned(sizeof(void *)))) =       \
@@ -700,11 +746,15 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  * TPS_TRACEPOINT_DEFINE() - in exactly one .c file of the executable or
  * shared object: defines a declared tracepoint (normal or faultable) and
  * registers it, from a constructor, in the registry (and removes it, from
- * a destructor, at exit or dlclose). When probes were attached to the
- * object's tracepoints, dlclose() waits for a grace period of each flavour
- * they ran under before it returns: afterwards no probe runs in the
- * object's tracepoints. So such a dlclose() must not be called from inside
- * a reader or a probe; and since it waits holding the dynamic loader's
+ * a destructor, at exit or dlclose). The object owns this instance: its
+ * call sites fire it even when another object in the global scope defines
+ * the same tracepoint. Objects that declare the tracepoint without defining
+ * it (an executable using a library's tracepoint through its header) reach
+ * the first definition in the global scope; where no linked object
+ * defines it, the executable fails to link (a shared object, to load). When probes were attached to
+ * the object's tracepoints, dlclose() waits for a grace period of each flavour they ran under
+ * before it returns: afterwards no probe runs in the object's tracepoints. So such a dlclose() must
+ * not be called from inside a reader or a probe; and since it waits holding the dynamic loader's
  * lock, no reader or probe (a faultable one may block) that may be running
  * meanwhile may wait for that lock: no dlopen(), dlclose(), dlsym() or
  * dladdr() in a probe (nor glibc's first backtrace(), which loads
