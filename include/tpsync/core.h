@@ -189,7 +189,10 @@ struct tps_thread {
 	/* Registry links: protected by the registry lock. */
 	struct tps_thread *next;
 	struct tps_thread *prev;
-	/* Owning thread only (signals blocked while it changes). */
+	/*
+	 * Owning thread only (signals blocked while it changes): 0, or in the
+	 * registry for good (1) or for its open critical sections only (2).
+	 */
 	int registered;
 };
 /** @endcond */

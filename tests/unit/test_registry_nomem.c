@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/unit/test_registry_nomem.c - classic and tasks-trace registration
+ * when the thread's exit destructor cannot be armed.
+ *
+ * The registry arms its exit destructor with pthread_setspecific(), which
+ * allocates (calloc) the thread's second-level key block when the key's
+ * index is 32 or more, as it is in a program that already uses many keys.
+ * This executable makes that allocation fail. A thread registered for good
+ * without its exit destructor would leave its record in the registry after
+ * it exits: the next thread to get the same memory would corrupt the list,
+ * and grace periods would loop or wait forever.
+ *
+ * Instead, tps_register_thread() fails with -ENOMEM and changes nothing, and
+ * a reader registers the thread for its critical section only: grace periods
+ * wait for it while it runs, and the thread is out of the registry when it
+ * ends.
+ */
+#include "unit.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
+
+/* The library's test hook: records in the registry. */
+unsigned long tps__registry_count(void);
+
+/* Keys the program takes first, so that the library's key comes after 32. */
+#define PROGRAM_KEYS 40
+/* How long the grace periods of a later thread may take before they count as stuck. */
+#define STUCK_MS 3000
+
+/* ---- calloc, failing on request in the calling thread. ---- */
+
+static __thread int fail_callocs;
+static atomic_int failed_callocs;
+
+/*
+ * ThreadSanitizer's runtime allocates through calloc before it can resolve
+ * the next definition: no interposition there (the test is skipped).
+ */
+#if !UNIT_TSAN
+static void *(*real_calloc)(size_t, size_t);
+/* For calloc calls made while dlsym() looks up the real one. */
+static char bootstrap[4096];
+static size_t bootstrap_used;
+
+void *calloc(size_t n, size_t size)
+{
+	if (fail_callocs) {
+		fail_callocs--;
+		atomic_fetch_add(&failed_callocs, 1);
+		return NULL;
+	}
+	if (!real_calloc) {
+		static __thread int resolving;
+		void *p;
+
+		if (resolving) {
+			size_t len = (n * size + 15) & ~(size_t)15;
+
+			if (bootstrap_used + len > sizeof(bootstrap))
+				return NULL;
+			p = bootstrap + bootstrap_used;
+			bootstrap_used += len;
+			return p;
+		}
+		resolving = 1;
+		real_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
+		resolving = 0;
+	}
+	return real_calloc(n, size);
+}
+#endif
+
+/* ---- A thread that cannot arm its exit destructor. ---- */
+
+struct facts {
+	int failed_before;   /* callocs failed before the first reader */
+	int failed_classic;  /* callocs failed once the classic reader began */
+	int inside_classic;  /* registered and inside, in the classic reader */
+	int after_classic;   /* registered after it */
+	int inside_trace;    /* likewise for the tasks-trace reader */
+	int after_trace;     /* registered after it */
+	int register_result; /* tps_register_thread() */
+	int after_register;  /* registered after it */
+	int failed_after;    /* callocs failed in all */
+};
+
+static struct facts facts;
+static atomic_int holding;     /* 1: inside the classic reader; 2: inside the trace reader */
+static atomic_int holder_step; /* the step the main thread allows */
+
+static void wait_step(atomic_int *v, int step)
+{
+	while (atomic_load(v) < step)
+		unit_sleep_ms(1);
+}
+
+static void *failing_thread(void *arg)
+{
+	(void)arg;
+	facts.failed_before = atomic_load(&failed_callocs);
+
+	fail_callocs = 1;
+	tps_rcu_read_lock();
+	facts.failed_classic = atomic_load(&failed_callocs);
+	facts.inside_classic = tps_thread_registered() && tps_rcu_read_ongoing();
+	atomic_store(&holding, 1);
+	wait_step(&holder_step, 1);
+	tps_rcu_read_unlock();
+	facts.after_classic = tps_thread_registered();
+
+	fail_callocs = 1;
+	tps_rcu_read_lock_trace();
+	facts.inside_trace = tps_thread_registered() && tps_rcu_read_lock_trace_held();
+	atomic_store(&holding, 2);
+	wait_step(&holder_step, 2);
+	tps_rcu_read_unlock_trace();
+	facts.after_trace = tps_thread_registered();
+
+	fail_callocs = 1;
+	facts.register_result = tps_register_thread();
+	facts.after_register = tps_thread_registered();
+	fail_callocs = 0;
+	facts.failed_after = atomic_load(&failed_callocs);
+	return NULL;
+}
+
+static atomic_bool gp_done;
+
+static void *rcu_gp_once(void *arg)
+{
+	(void)arg;
+	tps_synchronize_rcu();
+	atomic_store(&gp_done, true);
+	return NULL;
+}
+
+static void *trace_gp_once(void *arg)
+{
+	(void)arg;
+	tps_synchronize_rcu_tasks_trace();
+	atomic_store(&gp_done, true);
+	return NULL;
+}
+
+/* A grace period asked for while the thread is inside ends only after step. */
+static void waits_for(void *(*gp_fn)(void *), int step)
+{
+	pthread_t gp;
+
+	atomic_store(&gp_done, false);
+	gp = unit_thread_start(gp_fn, NULL);
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(atomic_load(&gp_done));
+	atomic_store(&holder_step, step);
+	unit_thread_join(gp);
+	assert_true(atomic_load(&gp_done));
+}
+
+static atomic_bool later_done;
+
+/*
+ * A thread started after the failing one exited (glibc may give it the
+ * exited thread's stack, and so its record): reads, waits for grace periods.
+ */
+static void *later_thread(void *arg)
+{
+	(void)arg;
+	tps_rcu_read_lock();
+	tps_rcu_read_unlock();
+	tps_rcu_read_lock_trace();
+	tps_rcu_read_unlock_trace();
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+	atomic_store(&later_done, true);
+	return NULL;
+}
+
+static void test_registration_without_exit_destructor(void **state)
+{
+	pthread_t t;
+	int i;
+
+	(void)state;
+	/* The library's exit key exists (made at the first registration). */
+	assert_int_equal(tps_register_thread(), 0);
+	assert_int_equal(tps__registry_count(), 1);
+
+	atomic_store(&failed_callocs, 0);
+	t = unit_thread_start(failing_thread, NULL);
+	wait_step(&holding, 1);
+	waits_for(rcu_gp_once, 1);
+	wait_step(&holding, 2);
+	waits_for(trace_gp_once, 2);
+	unit_thread_join(t);
+
+	if (facts.failed_classic - facts.failed_before != 1) {
+		fprintf(stderr, "the first registration met no failing calloc: the exit key is "
+		                "below 32?\n");
+		fail();
+	}
+	assert_true(facts.inside_classic);
+	assert_false(facts.after_classic);
+	assert_true(facts.inside_trace);
+	assert_false(facts.after_trace);
+	assert_int_equal(facts.register_result, -ENOMEM);
+	assert_false(facts.after_register);
+	/* Each of the three registrations tried to arm the exit destructor. */
+	assert_int_equal(facts.failed_after - facts.failed_before, 3);
+	/* The exited thread left nothing in the registry... */
+	assert_int_equal(tps__registry_count(), 1);
+	/* ...that could hold or corrupt later grace periods. */
+	t = unit_thread_start(later_thread, NULL);
+	for (i = 0; i < STUCK_MS && !atomic_load(&later_done); i++)
+		unit_sleep_ms(1);
+	if (!atomic_load(&later_done)) {
+		fprintf(stderr, "a grace period is stuck on the thread that exited\n");
+		fail();
+	}
+	unit_thread_join(t);
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+	assert_int_equal(tps__registry_count(), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_registration_without_exit_destructor),
+	};
+	pthread_key_t keys[PROGRAM_KEYS];
+	int i;
+
+	if (UNIT_TSAN) {
+		fprintf(stderr, "test_registry_nomem: skipped under ThreadSanitizer (no calloc "
+		                "interposition)\n");
+		return UNIT_SKIP_STATUS;
+	}
+	for (i = 0; i < PROGRAM_KEYS; i++)
+		if (pthread_key_create(&keys[i], NULL) != 0)
+			return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
