@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -277,12 +278,83 @@ static void test_section_readers_hold_grace_periods(void **state)
 	unit_expect_success(&child);
 }
 
-int main(void)
+/*
+ * A known limit (run as `test_registry_exit unregistered`, a ctest listed as
+ * disabled): a thread that never registered takes its first reader in a
+ * signal handler during its last destructor round. Its exit destructor was
+ * never armed, so nothing tells the registry that the thread's exit began:
+ * the reader registers it for good, and its record outlives it.
+ */
+static pthread_key_t raise_key;
+static atomic_int handled;
+
+static void reader_handler(int sig)
+{
+	(void)sig;
+	readers();
+	atomic_fetch_add(&handled, 1);
+}
+
+static void raising_destructor(void *arg)
+{
+	rounds++;
+	if (rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+		pthread_setspecific(raise_key, arg);
+		return;
+	}
+	raise(SIGUSR1);
+	atomic_store(&last_rounds, rounds);
+}
+
+static void *unregistered_thread(void *arg)
+{
+	(void)arg;
+	pthread_setspecific(raise_key, &raise_key);
+	return NULL;
+}
+
+static void unregistered_child(void *arg)
+{
+	struct sigaction sa = {.sa_handler = reader_handler};
+	pthread_t t;
+
+	(void)arg;
+	alarm(STUCK_S);
+	sigemptyset(&sa.sa_mask);
+	child_check(sigaction(SIGUSR1, &sa, NULL) == 0);
+	child_check(tps_register_thread() == 0);
+	child_check(pthread_key_create(&raise_key, raising_destructor) == 0);
+	child_check(pthread_create(&t, NULL, unregistered_thread, NULL) == 0);
+	child_check(pthread_join(t, NULL) == 0);
+	child_check(atomic_load(&last_rounds) == PTHREAD_DESTRUCTOR_ITERATIONS);
+	child_check(atomic_load(&handled) == 1);
+	child_check(atomic_load(&errors_inside) == 0);
+	child_check(tps__registry_count() == 1);
+	child_check(pthread_create(&t, NULL, next_thread, NULL) == 0);
+	child_check(pthread_join(t, NULL) == 0);
+	tps_synchronize_rcu_tasks_trace();
+}
+
+static void test_first_reader_in_handler_after_last_round(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	unit_run_child(unregistered_child, NULL, &child);
+	unit_expect_success(&child);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_readers_in_last_destructor_round),
 	        cmocka_unit_test(test_section_readers_hold_grace_periods),
 	};
+	const struct CMUnitTest limit[] = {
+	        cmocka_unit_test(test_first_reader_in_handler_after_last_round),
+	};
 
+	if (argc > 1 && strcmp(argv[1], "unregistered") == 0)
+		return cmocka_run_group_tests(limit, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,8 +20,10 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <tpsync/rcu.h>
 #include <tpsync/rcu_trace.h>
@@ -229,10 +231,79 @@ static void test_registration_without_exit_destructor(void **state)
 	assert_int_equal(tps__registry_count(), 1);
 }
 
+/*
+ * Handlers that register the thread for their section only while the thread
+ * itself holds the registry (a grace period's scan): the record goes through
+ * the handlers' pending list, and its removal waits until the thread lets
+ * the registry go. Signals at a thread that loops on grace periods, until
+ * enough handlers ran; then the thread is out of the registry.
+ */
+#define BUSY_HANDLED 2000
+#define BUSY_MAX_MS 3000
+
+static atomic_long busy_handled;
+static atomic_long busy_errors;
+static atomic_bool busy_stop;
+static atomic_bool busy_ready; /* its callocs fail from now on: signals may come */
+
+static void busy_handler(int sig)
+{
+	(void)sig;
+	tps_rcu_read_lock_trace();
+	tps_rcu_read_lock();
+	if (!tps_rcu_read_ongoing() || !tps_rcu_read_lock_trace_held() || !tps_thread_registered())
+		atomic_fetch_add(&busy_errors, 1);
+	tps_rcu_read_unlock();
+	tps_rcu_read_unlock_trace();
+	atomic_fetch_add(&busy_handled, 1);
+}
+
+static void *busy_thread(void *arg)
+{
+	(void)arg;
+	fail_callocs = 1 << 30;
+	atomic_store(&busy_ready, true);
+	while (!atomic_load(&busy_stop)) {
+		tps_synchronize_rcu();
+		tps_synchronize_rcu_tasks_trace();
+	}
+	fail_callocs = 0;
+	if (tps_thread_registered())
+		atomic_fetch_add(&busy_errors, 1);
+	return NULL;
+}
+
+static void test_section_registration_in_busy_registry(void **state)
+{
+	struct sigaction sa = {.sa_handler = busy_handler};
+	pthread_t t;
+	int i;
+
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	assert_int_equal(tps_register_thread(), 0);
+	t = unit_thread_start(busy_thread, NULL);
+	while (!atomic_load(&busy_ready))
+		unit_sleep_ms(1);
+	for (i = 0; i < BUSY_MAX_MS * 10 && atomic_load(&busy_handled) < BUSY_HANDLED; i++) {
+		pthread_kill(t, SIGUSR1);
+		usleep(100);
+	}
+	atomic_store(&busy_stop, true);
+	unit_thread_join(t);
+	assert_true(atomic_load(&busy_handled) >= BUSY_HANDLED);
+	assert_int_equal(atomic_load(&busy_errors), 0);
+	assert_int_equal(tps__registry_count(), 1);
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_registration_without_exit_destructor),
+	        cmocka_unit_test(test_section_registration_in_busy_registry),
 	};
 	pthread_key_t keys[PROGRAM_KEYS];
 	int i;
