@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <tpsync/rcu.h>
@@ -299,11 +300,301 @@ static void test_section_registration_in_busy_registry(void **state)
 	tps_synchronize_rcu_tasks_trace();
 }
 
+/*
+ * Sections of both flavours that overlap without nesting, in a thread that
+ * can only register for one section at a time: the record stays in the
+ * registry, and grace periods wait, until the section that ends last ends,
+ * whichever flavour it is.
+ */
+static atomic_int overlap_step; /* 1: outer ended, inner still open; 2: let it end */
+static atomic_int overlap_errors;
+
+static void *overlap_thread(void *arg)
+{
+	int classic_last = *(int *)arg;
+
+	fail_callocs = 1 << 30;
+	if (classic_last) {
+		tps_rcu_read_lock_trace();
+		tps_rcu_read_lock();
+		tps_rcu_read_unlock_trace();
+	} else {
+		tps_rcu_read_lock();
+		tps_rcu_read_lock_trace();
+		tps_rcu_read_unlock();
+	}
+	if (!tps_thread_registered() || tps_rcu_read_ongoing() != classic_last ||
+	    tps_rcu_read_lock_trace_held() == classic_last)
+		atomic_fetch_add(&overlap_errors, 1);
+	atomic_store(&overlap_step, 1);
+	wait_step(&overlap_step, 2);
+	if (classic_last)
+		tps_rcu_read_unlock();
+	else
+		tps_rcu_read_unlock_trace();
+	if (tps_thread_registered())
+		atomic_fetch_add(&overlap_errors, 1);
+	fail_callocs = 0;
+	return NULL;
+}
+
+static void overlapping(int classic_last)
+{
+	pthread_t t, gp;
+	unsigned long before;
+
+	before = tps__registry_count();
+	atomic_store(&overlap_step, 0);
+	atomic_store(&gp_done, false);
+	t = unit_thread_start(overlap_thread, &classic_last);
+	wait_step(&overlap_step, 1);
+	assert_int_equal(tps__registry_count(), before + 1);
+	gp = unit_thread_start(classic_last ? rcu_gp_once : trace_gp_once, NULL);
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(atomic_load(&gp_done));
+	atomic_store(&overlap_step, 2);
+	unit_thread_join(gp);
+	unit_thread_join(t);
+	assert_true(atomic_load(&gp_done));
+	assert_int_equal(atomic_load(&overlap_errors), 0);
+	assert_int_equal(tps__registry_count(), before);
+}
+
+static void test_overlapping_sections_of_both_flavours(void **state)
+{
+	(void)state;
+	overlapping(1);
+	overlapping(0);
+}
+
+/*
+ * Readers registered for one section at a time, interrupted by handlers
+ * that run readers too, against updaters of both flavours that retire
+ * objects after their grace periods: no reader sees a retired object.
+ */
+#define POOL 64
+#define STRESS_MS 600
+
+struct obj {
+	atomic_int alive;
+};
+
+static struct obj rcu_pool[POOL], trace_pool[POOL];
+static _Atomic(struct obj *) rcu_cur, trace_cur;
+static atomic_bool stress_stop;
+static atomic_long stress_errors, stress_sections, stress_handled;
+static atomic_long stress_left; /* readers still registered when they stopped */
+static atomic_int stress_ready; /* readers whose callocs fail: signals may come */
+
+static void check_obj(_Atomic(struct obj *) *cur)
+{
+	struct obj *p = atomic_load_explicit(cur, memory_order_acquire);
+	int i;
+
+	for (i = 0; i < 20; i++)
+		if (!atomic_load_explicit(&p->alive, memory_order_relaxed))
+			atomic_fetch_add(&stress_errors, 1);
+}
+
+/* One outermost section of each shape the read sides have. */
+static void stress_readers(unsigned long i)
+{
+	switch (i % 4) {
+	case 0:
+		tps_rcu_read_lock();
+		check_obj(&rcu_cur);
+		tps_rcu_read_unlock();
+		break;
+	case 1:
+		tps_rcu_read_lock_trace();
+		check_obj(&trace_cur);
+		tps_rcu_read_unlock_trace();
+		break;
+	case 2:
+		tps_rcu_read_lock_trace();
+		tps_rcu_read_lock();
+		check_obj(&rcu_cur);
+		tps_rcu_read_unlock_trace();
+		check_obj(&rcu_cur);
+		tps_rcu_read_unlock();
+		break;
+	default:
+		tps_rcu_read_lock();
+		tps_rcu_read_lock_trace();
+		check_obj(&trace_cur);
+		tps_rcu_read_unlock();
+		check_obj(&trace_cur);
+		tps_rcu_read_unlock_trace();
+		break;
+	}
+}
+
+static void stress_handler(int sig)
+{
+	static __thread unsigned long n;
+
+	(void)sig;
+	stress_readers(n++);
+	atomic_fetch_add(&stress_handled, 1);
+}
+
+static void *stress_reader(void *arg)
+{
+	unsigned long i;
+
+	(void)arg;
+	fail_callocs = 1 << 30;
+	atomic_fetch_add(&stress_ready, 1);
+	for (i = 0; !atomic_load(&stress_stop); i++) {
+		stress_readers(i);
+		atomic_fetch_add(&stress_sections, 1);
+	}
+	fail_callocs = 0;
+	if (tps_thread_registered())
+		atomic_fetch_add(&stress_left, 1);
+	return NULL;
+}
+
+static void *stress_updater(void *arg)
+{
+	int trace = *(int *)arg;
+	struct obj *pool = trace ? trace_pool : rcu_pool;
+	_Atomic(struct obj *) *cur = trace ? &trace_cur : &rcu_cur;
+	unsigned long i;
+
+	for (i = 1; !atomic_load(&stress_stop); i++) {
+		struct obj *next = &pool[i % POOL], *old;
+
+		atomic_store_explicit(&next->alive, 1, memory_order_relaxed);
+		old = atomic_exchange_explicit(cur, next, memory_order_acq_rel);
+		if (trace)
+			tps_synchronize_rcu_tasks_trace();
+		else
+			tps_synchronize_rcu();
+		atomic_store_explicit(&old->alive, 0, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static void test_section_readers_against_updaters(void **state)
+{
+	struct sigaction sa = {.sa_handler = stress_handler};
+	static int rcu = 0, trace = 1;
+	pthread_t readers[2], up_rcu, up_trace;
+	unsigned long before = tps__registry_count();
+	int i;
+
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR2, &sa, NULL), 0);
+	atomic_store(&rcu_pool[0].alive, 1);
+	atomic_store(&trace_pool[0].alive, 1);
+	atomic_store(&rcu_cur, &rcu_pool[0]);
+	atomic_store(&trace_cur, &trace_pool[0]);
+	for (i = 0; i < 2; i++)
+		readers[i] = unit_thread_start(stress_reader, NULL);
+	while (atomic_load(&stress_ready) < 2)
+		unit_sleep_ms(1);
+	up_rcu = unit_thread_start(stress_updater, &rcu);
+	up_trace = unit_thread_start(stress_updater, &trace);
+	for (i = 0; i < STRESS_MS * 5; i++) {
+		pthread_kill(readers[i % 2], SIGUSR2);
+		usleep(200);
+	}
+	atomic_store(&stress_stop, true);
+	for (i = 0; i < 2; i++)
+		unit_thread_join(readers[i]);
+	unit_thread_join(up_rcu);
+	unit_thread_join(up_trace);
+	fprintf(stderr, "sections %ld, in handlers %ld\n", atomic_load(&stress_sections),
+	        atomic_load(&stress_handled));
+	assert_int_equal(atomic_load(&stress_errors), 0);
+	assert_int_equal(atomic_load(&stress_left), 0);
+	assert_true(atomic_load(&stress_handled) > 0);
+	assert_int_equal(tps__registry_count(), before);
+}
+
+/*
+ * fork() inside a section-only section: the child goes on inside it, its
+ * grace periods see it, and it leaves the child's registry when it ends.
+ */
+static void *fork_gp_rcu(void *arg)
+{
+	(void)arg;
+	tps_synchronize_rcu();
+	atomic_store(&gp_done, true);
+	return NULL;
+}
+
+static void *fork_section_thread(void *arg)
+{
+	pid_t pid;
+	int status = -1;
+
+	(void)arg;
+	fail_callocs = 1 << 30;
+	tps_rcu_read_lock_trace();
+	tps_rcu_read_lock();
+	pid = fork();
+	if (pid == 0) {
+		pthread_t gp;
+		int failed = 0;
+
+		alarm(10);
+		fail_callocs = 0;
+		/* This thread's record is the child's whole registry, and it is inside. */
+		if (tps__registry_count() != 1)
+			failed = 10;
+		atomic_store(&gp_done, false);
+		if (pthread_create(&gp, NULL, fork_gp_rcu, NULL) != 0)
+			_exit(11);
+		unit_sleep_ms(UNIT_GRACE_MS);
+		if (!failed && atomic_load(&gp_done))
+			failed = 12;
+		fail_callocs = 1 << 30;
+		tps_rcu_read_unlock();
+		if (pthread_join(gp, NULL) != 0 || !atomic_load(&gp_done))
+			_exit(13);
+		tps_rcu_read_unlock_trace();
+		fail_callocs = 0;
+		if (!failed && tps_thread_registered())
+			failed = 14;
+		if (!failed && tps__registry_count() != 0)
+			failed = 15;
+		tps_synchronize_rcu();
+		tps_synchronize_rcu_tasks_trace();
+		_exit(failed);
+	}
+	tps_rcu_read_unlock();
+	tps_rcu_read_unlock_trace();
+	fail_callocs = 0;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return (void *)(long)status;
+}
+
+static void test_fork_in_section(void **state)
+{
+	pthread_t t;
+	void *res;
+	unsigned long before = tps__registry_count();
+
+	(void)state;
+	t = unit_thread_start(fork_section_thread, NULL);
+	assert_int_equal(pthread_join(t, &res), 0);
+	/* The child's exit status: 0, or which of its checks failed. */
+	assert_int_equal(WIFEXITED((int)(long)res) ? WEXITSTATUS((int)(long)res) : -1, 0);
+	assert_int_equal(tps__registry_count(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_registration_without_exit_destructor),
 	        cmocka_unit_test(test_section_registration_in_busy_registry),
+	        cmocka_unit_test(test_overlapping_sections_of_both_flavours),
+	        cmocka_unit_test(test_section_readers_against_updaters),
+	        cmocka_unit_test(test_fork_in_section),
 	};
 	pthread_key_t keys[PROGRAM_KEYS];
 	int i;
