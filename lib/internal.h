@@ -7,6 +7,7 @@
 #define TPSYNC_LIB_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include <tpsync/core.h>
@@ -48,6 +49,32 @@ bool tps__registry_empty(void);
 void tps__trace_thread_gone(struct tps_thread *t);
 /* Registers the calling thread if it is not registered yet. */
 void tps__thread_ensure_registered(void);
+/*
+ * Values of struct tps_thread's `registered`, besides 0: in the registry
+ * until the thread unregisters or exits (its exit destructor is armed), or
+ * only until its open critical sections end.
+ */
+#define TPS__REG_FOR_GOOD 1
+#define TPS__REG_SECTION 2
+/*
+ * Reader slow paths of an unregistered thread: registers it. False when it
+ * is registered for good (or a handler registered it meanwhile): the caller
+ * reloads its word. True when it could only be registered for one critical
+ * section (its exit began, or its exit destructor could not be armed): then
+ * signals are blocked, *old holds the mask to restore, and the caller enters
+ * its section as in fallback mode, fences, and calls
+ * tps__registry_unblock_signals(old).
+ */
+bool tps__registry_reader_register(sigset_t *old);
+void tps__registry_block_signals(sigset_t *old);
+void tps__registry_unblock_signals(const sigset_t *old);
+/*
+ * Outermost unlock of a section-only record, signals blocked since before
+ * its idle store (tps__registry_block_signals()): takes the record out of
+ * the registry when no section of either flavour is open, then restores
+ * the mask.
+ */
+void tps__registry_section_end(const sigset_t *old);
 
 /* ---- fence.c ---- */
 

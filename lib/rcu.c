@@ -198,10 +198,22 @@ void tps_rcu_barrier(void)
 
 /* ---- Read-side slow paths. ---- */
 
+/* Enters the outermost section of a fallback-mode (or section-only) record. */
+static void lock_fallback(struct tps_thread *t)
+{
+	atomic_store_explicit(&t->rcu_ctr,
+	                      atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed) |
+	                              TPS__RCU_FALLBACK,
+	                      TPS__MO_RS_RELAXED);
+	/* (R1f) pairs with (G1), a plain fence in fallback mode. */
+	tps_smp_mb();
+}
+
 void tps__rcu_read_lock_slow(void)
 {
 	struct tps_thread *t = &tps__self;
 	unsigned long c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+	sigset_t old;
 
 	while (!(c & TPS__RCU_REGISTERED)) {
 		/*
@@ -214,30 +226,35 @@ void tps__rcu_read_lock_slow(void)
 			tps__rule_broken("reader-registration",
 			                 "a classic reader found its thread half-way out of the "
 			                 "registry and could not register it");
-		tps_register_thread();
+		if (tps__registry_reader_register(&old)) {
+			/* For this section only, signals blocked until it is entered. */
+			lock_fallback(t);
+			tps__registry_unblock_signals(&old);
+			return;
+		}
 		/*
 		 * A signal handler may have unregistered the thread again
 		 * between the registration and this load: then register again.
+		 * (Through the variable, not t: gcc 12 with UBSan tests t for
+		 * NULL with the flags of a TLS address addition that the linker
+		 * turns into an lea in a static executable.)
 		 */
-		c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+		c = atomic_load_explicit(&tps__self.rcu_ctr, memory_order_relaxed);
 	}
 	if (!(c & TPS__RCU_FALLBACK) || (c & TPS__RCU_NEST_MASK)) {
 		/* Membarrier mode after registering, or nested: the inline path. */
 		tps_rcu_read_lock();
 		return;
 	}
-	atomic_store_explicit(&t->rcu_ctr,
-	                      atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed) |
-	                              TPS__RCU_FALLBACK,
-	                      TPS__MO_RS_RELAXED);
-	/* (R1f) pairs with (G1), a plain fence in fallback mode. */
-	tps_smp_mb();
+	lock_fallback(t);
 }
 
 void tps__rcu_read_unlock_slow(void)
 {
 	struct tps_thread *t = &tps__self;
 	unsigned long c = atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed);
+	sigset_t old;
+	bool section;
 
 	if (!(c & TPS__RCU_NEST_MASK)) {
 		TPS_DEBUG_RULE(true, "rcu-unbalanced",
@@ -248,6 +265,10 @@ void tps__rcu_read_unlock_slow(void)
 		tps_rcu_read_unlock();
 		return;
 	}
+	/* A section-only record leaves the registry: no handler may come between. */
+	section = t->registered == TPS__REG_SECTION;
+	if (tps_unlikely(section))
+		tps__registry_block_signals(&old);
 	/* (R2f) release, as (R2). */
 	atomic_store_explicit(&t->rcu_ctr, TPS__RCU_REGISTERED | TPS__RCU_FALLBACK,
 	                      TPS__MO_RS_RELEASE);
@@ -255,6 +276,8 @@ void tps__rcu_read_unlock_slow(void)
 	tps_smp_mb();
 	if (atomic_load_explicit(&t->rcu_wake, TPS__MO_RS_RELAXED))
 		tps__rcu_wake_updater();
+	if (tps_unlikely(section))
+		tps__registry_section_end(&old);
 }
 
 void tps__rcu_wake_updater(void)

@@ -232,10 +232,20 @@ void tps_rcu_barrier_tasks_trace(void)
 
 /* ---- Read-side slow paths. ---- */
 
+/* Enters the outermost section of a fallback-mode (or section-only) record. */
+static void lock_fallback(struct tps_thread *t)
+{
+	atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED | TPS__TRACE_FALLBACK | 1,
+	                      TPS__MO_RS_RELAXED);
+	/* (TR1f) full fence: pairs with (TG1), a plain fence in fallback mode. */
+	tps_smp_mb();
+}
+
 void tps__trace_read_lock_slow(void)
 {
 	struct tps_thread *t = &tps__self;
 	unsigned long n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
+	sigset_t old;
 
 	/* As in tps__rcu_read_lock_slow(). */
 	while (!(n & TPS__TRACE_REGISTERED)) {
@@ -243,23 +253,27 @@ void tps__trace_read_lock_slow(void)
 			tps__rule_broken("reader-registration",
 			                 "a tasks-trace reader found its thread half-way out of "
 			                 "the registry and could not register it");
-		tps_register_thread();
-		n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
+		if (tps__registry_reader_register(&old)) {
+			lock_fallback(t);
+			tps__registry_unblock_signals(&old);
+			return;
+		}
+		/* Through the variable, as in tps__rcu_read_lock_slow(). */
+		n = atomic_load_explicit(&tps__self.trace_nesting, memory_order_relaxed);
 	}
 	if (!(n & TPS__TRACE_FALLBACK) || (n & TPS__TRACE_NEST_MASK)) {
 		tps_rcu_read_lock_trace();
 		return;
 	}
-	atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED | TPS__TRACE_FALLBACK | 1,
-	                      TPS__MO_RS_RELAXED);
-	/* (TR1f) full fence: pairs with (TG1), a plain fence in fallback mode. */
-	tps_smp_mb();
+	lock_fallback(t);
 }
 
 void tps__trace_read_unlock_slow(void)
 {
 	struct tps_thread *t = &tps__self;
 	unsigned long n = atomic_load_explicit(&t->trace_nesting, memory_order_relaxed);
+	sigset_t old;
+	bool section;
 
 	if (!(n & TPS__TRACE_NEST_MASK)) {
 		TPS_DEBUG_RULE(
@@ -271,6 +285,10 @@ void tps__trace_read_unlock_slow(void)
 		tps_rcu_read_unlock_trace();
 		return;
 	}
+	/* As in tps__rcu_read_unlock_slow(). */
+	section = t->registered == TPS__REG_SECTION;
+	if (tps_unlikely(section))
+		tps__registry_block_signals(&old);
 	/* (TR2f) release, as (TR2): pairs with (TG2) in the scan. */
 	atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED | TPS__TRACE_FALLBACK,
 	                      TPS__MO_RS_RELEASE);
@@ -278,6 +296,8 @@ void tps__trace_read_unlock_slow(void)
 	tps_smp_mb();
 	if (atomic_load_explicit(&t->trace_need_qs, TPS__MO_RS_RELAXED))
 		tps__trace_report_qs();
+	if (tps_unlikely(section))
+		tps__registry_section_end(&old);
 }
 
 /* In the child only the forking thread exists: no grace period runs there. */

@@ -23,6 +23,18 @@
  * record on a lock-free stack instead, which every holder of the mutex
  * drains into the list as soon as it has the mutex. (RG1) in drain_pending()
  * shows why a scan that misses such a record needs no wait for it.
+ *
+ * A record may stay in the list only while an exit destructor will take it
+ * out: the key must be set (pthread_setspecific() can fail: ENOMEM) and the
+ * thread's exit must not have begun (a reader in a key destructor that runs
+ * after ours, or in a fault handler after it, comes after the last round
+ * that could call ours). Where either fails, a reader registers the thread
+ * for its critical section only: the record enters the list with words that
+ * send the outermost lock and unlock to the slow paths (the fallback bit),
+ * and the outermost unlock of the last open section takes it out again.
+ * Signals are blocked from the registration to the section's first fence,
+ * and from the section's last store to the record's removal, so no handler
+ * ends a section that is not its own.
  */
 #include <errno.h>
 #include <signal.h>
@@ -42,15 +54,23 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 /* Set while this thread takes, holds or releases registry_mutex. */
 /* Atomic, as C11 asks of objects a signal handler shares; relaxed. */
 static __thread _Atomic int registry_busy __attribute__((tls_model("initial-exec")));
+/* Set by the exit destructor: from then on, registrations last one section. */
+static __thread _Atomic int exit_begun __attribute__((tls_model("initial-exec")));
+/*
+ * Set when a section-only record's last section ended in a handler that
+ * interrupted this thread's own use of the registry: tps__registry_unlock()
+ * takes the record out once the mutex is free.
+ */
+static __thread _Atomic int leave_deferred __attribute__((tls_model("initial-exec")));
 
 /*
- * Test hooks (tests/unit/test_signal.c), in every build so that the debug
- * and release libraries export the same symbols. The unregister
- * hook runs in the unregistration of a thread, between its words being
- * cleared and its record being marked unregistered, the instant a signal
- * handler must never see. The register hook runs in a registration, with
- * signals blocked: a signal it sends runs its handler as the registration
- * returns.
+ * Test hooks (tests/unit/test_signal.c, test_registry_exit.c), in every
+ * build so that the debug and release libraries export the same symbols.
+ * The unregister hook runs in the unregistration of a thread, between its
+ * words being cleared and its record being marked unregistered, the instant
+ * a signal handler must never see. The register hook runs in a
+ * registration, with signals blocked: a signal it sends runs its handler as
+ * the registration returns.
  */
 static void (*_Atomic unregister_hook)(void);
 static void (*_Atomic register_hook)(void);
@@ -66,6 +86,9 @@ void tps__registry_set_register_hook(void (*hook)(void))
 {
 	atomic_store_explicit(&register_hook, hook, memory_order_relaxed);
 }
+
+/* Test hook: the records in the registry (handlers' pending ones included). */
+TPS_EXPORT unsigned long tps__registry_count(void);
 
 static void run_hook(void (*_Atomic *hook)(void))
 {
@@ -141,12 +164,28 @@ void tps__registry_lock(void)
 	drain_pending();
 }
 
+static void leave_deferred_section(void);
+
 void tps__registry_unlock(void)
 {
 	pthread_mutex_unlock(&registry_mutex);
 	/* (RB2) compiler barrier: the flag stays set until the mutex is free, as (RB1). */
 	tps_barrier();
 	atomic_store_explicit(&registry_busy, 0, memory_order_relaxed);
+	if (tps_unlikely(atomic_load_explicit(&leave_deferred, memory_order_relaxed)))
+		leave_deferred_section();
+}
+
+unsigned long tps__registry_count(void)
+{
+	struct tps_thread *t;
+	unsigned long n = 0;
+
+	tps__registry_lock();
+	tps__registry_for_each (t)
+		n++;
+	tps__registry_unlock();
+	return n;
 }
 
 bool tps__registry_empty(void)
@@ -221,6 +260,12 @@ static void thread_exit(void *arg)
 	sigdelset(&all, SIGTRAP);
 	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/*
+	 * No destructor round is sure to come after this one: a reader from
+	 * here on (in a later key's destructor, in a fault handler) registers
+	 * the thread for its critical section only.
+	 */
+	atomic_store_explicit(&exit_begun, 1, memory_order_relaxed);
 	TPS_DEBUG_RULE(atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK,
 	               "exit-in-reader",
 	               "thread exits inside a classic read-side critical section");
@@ -238,36 +283,133 @@ static void make_exit_key(void)
 		tps__rule_broken("registry", "pthread_key_create failed: out of keys");
 }
 
+static void block_signals(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+static void restore_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* Signals blocked: sets t's idle words and puts it in the registry. */
+static void link_self(struct tps_thread *t, int how)
+{
+	unsigned long idle = TPS__RCU_REGISTERED;
+
+	/* Section-only records take the slow paths, which fence, in every mode. */
+	if (!tps__fence_freeze() || how == TPS__REG_SECTION)
+		idle |= TPS__RCU_FALLBACK;
+	/* Idle words first: grace periods see a registered, quiescent thread. */
+	atomic_store_explicit(&t->rcu_ctr, idle, memory_order_relaxed);
+	atomic_store_explicit(&t->trace_nesting, idle, memory_order_relaxed);
+	t->registered = how;
+	if (atomic_load_explicit(&registry_busy, memory_order_relaxed)) {
+		push_pending(t); /* a handler inside our own use of the registry */
+	} else {
+		tps__registry_lock();
+		link_record(t);
+		tps__registry_unlock();
+	}
+}
+
+/*
+ * Signals blocked: registers the calling thread for good, if an exit
+ * destructor will take it out of the registry. Changes nothing otherwise.
+ */
+static int register_for_good(struct tps_thread *t)
+{
+	int err;
+
+	/* A signal handler may have registered us before signals were blocked. */
+	if (t->registered)
+		return t->registered == TPS__REG_FOR_GOOD ? 0 : -EBUSY;
+	if (atomic_load_explicit(&exit_begun, memory_order_relaxed))
+		return -ESRCH;
+	pthread_once(&exit_key_once, make_exit_key);
+	/*
+	 * The exit destructor first: pthread_setspecific() allocates for keys
+	 * past the first 32 and may fail. (The destructor does nothing while
+	 * the thread is unregistered.)
+	 */
+	err = pthread_setspecific(exit_key, t);
+	if (err)
+		return -err;
+	link_self(t, TPS__REG_FOR_GOOD);
+	run_hook(&register_hook);
+	return 0;
+}
+
 int tps_register_thread(void)
 {
 	struct tps_thread *t = &tps__self;
-	sigset_t all, old;
-	unsigned long idle;
+	sigset_t old;
+	int err;
 
-	if (t->registered)
+	if (t->registered == TPS__REG_FOR_GOOD)
 		return 0;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pthread_once(&exit_key_once, make_exit_key);
-	/* A signal handler may have registered us before signals were blocked. */
-	if (!t->registered) {
-		idle = TPS__RCU_REGISTERED | (tps__fence_freeze() ? 0 : TPS__RCU_FALLBACK);
-		/* Idle words first: grace periods see a registered, quiescent thread. */
-		atomic_store_explicit(&t->rcu_ctr, idle, memory_order_relaxed);
-		atomic_store_explicit(&t->trace_nesting, idle, memory_order_relaxed);
-		t->registered = 1;
-		if (atomic_load_explicit(&registry_busy, memory_order_relaxed)) {
-			push_pending(t); /* a handler inside our own use of the registry */
-		} else {
-			tps__registry_lock();
-			link_record(t);
-			tps__registry_unlock();
-		}
-		pthread_setspecific(exit_key, t);
-		run_hook(&register_hook);
+	block_signals(&old);
+	err = register_for_good(t);
+	restore_signals(&old);
+	return err;
+}
+
+bool tps__registry_reader_register(sigset_t *old)
+{
+	struct tps_thread *t = &tps__self;
+
+	block_signals(old);
+	if (t->registered || register_for_good(t) == 0) {
+		restore_signals(old);
+		return false;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return 0;
+	link_self(t, TPS__REG_SECTION);
+	return true;
+}
+
+void tps__registry_block_signals(sigset_t *old)
+{
+	block_signals(old);
+}
+
+void tps__registry_unblock_signals(const sigset_t *old)
+{
+	restore_signals(old);
+}
+
+/* Signals blocked: takes a section-only record out once no section is open. */
+static void leave_if_idle(struct tps_thread *t)
+{
+	if (t->registered != TPS__REG_SECTION ||
+	    (atomic_load_explicit(&t->rcu_ctr, memory_order_relaxed) & TPS__RCU_NEST_MASK) ||
+	    (atomic_load_explicit(&t->trace_nesting, memory_order_relaxed) & TPS__TRACE_NEST_MASK))
+		return;
+	if (atomic_load_explicit(&registry_busy, memory_order_relaxed)) {
+		/* A handler inside our own use of the registry: its unlock does it. */
+		atomic_store_explicit(&leave_deferred, 1, memory_order_relaxed);
+		return;
+	}
+	unregister_record(t);
+}
+
+void tps__registry_section_end(const sigset_t *old)
+{
+	leave_if_idle(&tps__self);
+	restore_signals(old);
+}
+
+static void leave_deferred_section(void)
+{
+	sigset_t old;
+
+	block_signals(&old);
+	atomic_store_explicit(&leave_deferred, 0, memory_order_relaxed);
+	leave_if_idle(&tps__self);
+	restore_signals(&old);
 }
 
 int tps_unregister_thread(void)

@@ -102,14 +102,21 @@ typedef void (*tps_rcu_callback_t)(struct tps_rcu_head *head);
  *
  * Signal handlers may run readers at any instant of a registered thread's
  * life: from the thread's exit destructor on, its signals stay blocked,
- * faults excepted (a signal sent to it then is discarded with it). A thread
- * whose very first reader may run in a handler while the thread exits should
- * register up front: a handler that registers it after its last key
- * destructor leaves its record in the registry after the thread is gone,
- * where a tasks-trace grace period can wait for it forever (or another
- * thread reusing the memory corrupts the list).
+ * faults excepted (a signal sent to it then is discarded with it), and a
+ * reader from then on (in a later key destructor, in a fault handler)
+ * registers the thread for its critical section only. So does a reader
+ * whose thread cannot arm its exit destructor (pthread_setspecific() fails
+ * with ENOMEM); the next reader tries again. A thread whose very first
+ * reader may run in a handler while the thread exits should register up
+ * front: a handler that registers it after its last key destructor round
+ * cannot know it, and leaves its record in the registry after the thread
+ * is gone, where grace periods can wait for it forever (or another thread
+ * reusing the memory corrupts the list).
  *
- * Return: 0.
+ * Return: 0 (also when already registered); -ENOMEM when the exit
+ * destructor cannot be armed; -ESRCH when the thread's exit destructor has
+ * run; -EBUSY inside a reader that registered the thread for that reader
+ * only. Nothing is changed on failure.
  */
 TPS_EXPORT int tps_register_thread(void);
 
@@ -189,7 +196,10 @@ struct tps_thread {
 	/* Registry links: protected by the registry lock. */
 	struct tps_thread *next;
 	struct tps_thread *prev;
-	/* Owning thread only (signals blocked while it changes). */
+	/*
+	 * Owning thread only (signals blocked while it changes): 0, or in the
+	 * registry for good (1) or for its open critical sections only (2).
+	 */
 	int registered;
 };
 /** @endcond */
