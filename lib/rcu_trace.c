@@ -79,6 +79,20 @@ void tps__trace_thread_gone(struct tps_thread *t)
 	report_qs(t);
 }
 
+/* Registry lock held: flags s (NULL: no thread); true if it did. */
+static bool snapshot_thread(struct tps_thread *s)
+{
+	if (!s)
+		return false;
+	atomic_fetch_add_explicit(&trace_holdouts, 1, memory_order_relaxed);
+	/*
+	 * (TG0) release: the count above before the flag that lets the
+	 * thread drop it; pairs with (TQ1) in report_qs().
+	 */
+	atomic_store_explicit(&s->trace_need_qs, 1, memory_order_release);
+	return true;
+}
+
 /* Step 1: flag every registered thread and count it; returns the count. */
 static int trace_snapshot(void)
 {
@@ -87,17 +101,25 @@ static int trace_snapshot(void)
 
 	atomic_store_explicit(&trace_holdouts, 1, memory_order_relaxed);
 	tps__registry_lock();
-	tps__registry_for_each (t) {
-		atomic_fetch_add_explicit(&trace_holdouts, 1, memory_order_relaxed);
-		/*
-		 * (TG0) release: the count above before the flag that lets t
-		 * drop it; pairs with (TQ1) in report_qs().
-		 */
-		atomic_store_explicit(&t->trace_need_qs, 1, memory_order_release);
-		n++;
-	}
+	for (unsigned int i = 0; i < tps__registry_end; i++)
+		n += snapshot_thread(tps__registry_table[i]);
+	for (t = tps__registry_own; t; t = t->next)
+		n += snapshot_thread(t);
 	tps__registry_unlock();
 	return n;
+}
+
+/* Registry lock held: reports s quiescent if it is flagged and outside a reader. */
+static void scan_thread(struct tps_thread *s)
+{
+	unsigned long n;
+
+	if (!s || !atomic_load_explicit(&s->trace_need_qs, memory_order_relaxed))
+		return;
+	/* (TG2) acquire: pairs with (TR2), the release store of the idle word. */
+	n = atomic_load_explicit(&s->trace_nesting, TPS__MO_RS_ACQUIRE);
+	if (!(n & TPS__TRACE_NEST_MASK))
+		report_qs(s);
 }
 
 /* Step 3: every flagged thread outside a reader is quiescent now. */
@@ -106,16 +128,10 @@ static void trace_scan(void)
 	struct tps_thread *t;
 
 	tps__registry_lock();
-	tps__registry_for_each (t) {
-		unsigned long n;
-
-		if (!atomic_load_explicit(&t->trace_need_qs, memory_order_relaxed))
-			continue;
-		/* (TG2) acquire: pairs with (TR2), the release store of the idle word. */
-		n = atomic_load_explicit(&t->trace_nesting, TPS__MO_RS_ACQUIRE);
-		if (!(n & TPS__TRACE_NEST_MASK))
-			report_qs(t);
-	}
+	for (unsigned int i = 0; i < tps__registry_end; i++)
+		scan_thread(tps__registry_table[i]);
+	for (t = tps__registry_own; t; t = t->next)
+		scan_thread(t);
 	tps__registry_unlock();
 }
 

@@ -3,10 +3,19 @@
  * lib/registry.c - the thread registry.
  *
  * Each thread's record (struct tps_thread) lives in its initial-exec TLS, so
- * the inline read sides reach it with one %fs-relative access. The registry
- * links the records of registered threads in a list protected by a mutex.
- * Grace periods walk the list with the mutex held and never keep a pointer
- * to a record after they drop it, because a thread that exits frees its TLS.
+ * the inline read sides reach it with one %fs-relative access, on a 64-byte
+ * line of its own. The registry keeps pointers to the records of registered
+ * threads in a table, under a mutex: a grace period sweeps the table in
+ * order, loading the pointers in sequence and the records' words with no
+ * load depending on another record (a linked list would make each step
+ * wait for the last). The lowest free entry is taken first, so that the
+ * sweep stays short. Grace periods hold the mutex while they read records,
+ * and never keep a pointer to one after they drop it, because a thread
+ * that exits frees its TLS.
+ *
+ * A thread that finds no room in the table (it could not grow) is linked
+ * on a list that grace periods walk after the table: registration never
+ * fails.
  *
  * A thread registers on its first read-side critical section (or explicitly)
  * and is unregistered by a pthread key destructor when it exits. Signals are
@@ -21,11 +30,14 @@
  * the registry (a grace period's scan, interrupted by the signal): it cannot
  * take the mutex its own thread holds or is about to take. It pushes its
  * record on a lock-free stack instead, which every holder of the mutex
- * drains into the list as soon as it has the mutex. (RG1) in drain_pending()
+ * drains into the table as soon as it has the mutex. (RG1) in drain_pending()
  * shows why a scan that misses such a record needs no wait for it.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -33,9 +45,16 @@
 
 __thread struct tps_thread tps__self __attribute__((tls_model("initial-exec")));
 
-struct tps_thread *tps__registry_head;
+/* The table, its room, and one past its highest entry in use. */
+struct tps_thread **tps__registry_table;
+static unsigned int table_room;
+unsigned int tps__registry_end;
+/* Records that found no room in the table (linked by next and prev). */
+struct tps_thread *tps__registry_own;
+/* Registered threads (see tps__registry_count()). */
+static _Atomic unsigned long registered;
 static pthread_mutex_t registry_mutex = PTHREAD_MUTEX_INITIALIZER;
-/* Records registered from a handler, not yet in the list (linked by next). */
+/* Records registered from a handler, not yet in the registry (linked by next). */
 static _Atomic(struct tps_thread *) pending;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
@@ -54,6 +73,21 @@ static __thread _Atomic int registry_busy __attribute__((tls_model("initial-exec
  */
 static void (*_Atomic unregister_hook)(void);
 static void (*_Atomic register_hook)(void);
+/* Test hook: while set, the table cannot grow. */
+static _Atomic bool alloc_fails;
+
+TPS_EXPORT void tps__registry_set_alloc_fail(bool fail);
+void tps__registry_set_alloc_fail(bool fail)
+{
+	atomic_store_explicit(&alloc_fails, fail, memory_order_relaxed);
+}
+
+/* Test hook: the calling thread's index in the table; -1 when it has none. */
+TPS_EXPORT int tps__registry_self_index(void);
+int tps__registry_self_index(void)
+{
+	return tps__self.registered ? tps__self.index : -1;
+}
 
 TPS_EXPORT void tps__registry_set_unregister_hook(void (*hook)(void));
 void tps__registry_set_unregister_hook(void (*hook)(void))
@@ -75,13 +109,15 @@ static void run_hook(void (*_Atomic *hook)(void))
 		fn();
 }
 
+/* Mutex held: t, which found no room in the table, joins the list. */
 static void link_record(struct tps_thread *t)
 {
+	t->index = -1;
 	t->prev = NULL;
-	t->next = tps__registry_head;
+	t->next = tps__registry_own;
 	if (t->next)
 		t->next->prev = t;
-	tps__registry_head = t;
+	tps__registry_own = t;
 }
 
 static void unlink_record(struct tps_thread *t)
@@ -89,13 +125,86 @@ static void unlink_record(struct tps_thread *t)
 	if (t->prev)
 		t->prev->next = t->next;
 	else
-		tps__registry_head = t->next;
+		tps__registry_own = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
 	t->next = t->prev = NULL;
 }
 
-/* Mutex held: moves the records pushed by handlers into the list. */
+/*
+ * Table entries added at a time: 64 pointers, one 512-byte block to start
+ * with; the room doubles from there.
+ */
+#define TABLE_FIRST_ROOM 64
+
+/* Mutex held: more room in the table; false (nothing changed) when memory is short. */
+static bool grow_table(void)
+{
+	unsigned int room = table_room ? 2 * table_room : TABLE_FIRST_ROOM;
+	struct tps_thread **table;
+
+	if (atomic_load_explicit(&alloc_fails, memory_order_relaxed))
+		return false;
+	table = calloc(room, sizeof(*table));
+	if (!table)
+		return false;
+	if (table_room)
+		memcpy(table, tps__registry_table, table_room * sizeof(*table));
+	free(tps__registry_table);
+	tps__registry_table = table;
+	table_room = room;
+	return true;
+}
+
+/* Mutex held: t enters the registry, at the lowest free index of the table if it can. */
+static void add_record(struct tps_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < tps__registry_end && tps__registry_table[i]; i++)
+		;
+	if (i == table_room && !grow_table()) {
+		link_record(t);
+		return;
+	}
+	tps__registry_table[i] = t;
+	t->index = (int)i;
+	if (i >= tps__registry_end)
+		tps__registry_end = i + 1;
+}
+
+/* Mutex held: t leaves the registry; the sweep shrinks past empty entries. */
+static void remove_record(struct tps_thread *t)
+{
+	if (t->index < 0) {
+		unlink_record(t);
+		return;
+	}
+	tps__registry_table[t->index] = NULL;
+	while (tps__registry_end > 0 && !tps__registry_table[tps__registry_end - 1])
+		tps__registry_end--;
+}
+
+unsigned long tps__registry_count(void)
+{
+	return atomic_load_explicit(&registered, memory_order_relaxed);
+}
+
+/*
+ * After the thread is in the registry and before its first reader:
+ * counts it. (RG3) full fence, pairs with the full fence that comes before
+ * a grace period's tps__registry_count() ((S0) in gpseq.c): either that
+ * grace period sees the thread counted, and looks at its record, or this
+ * thread's readers see everything the grace period's caller did before
+ * (store-buffer pattern).
+ */
+static void count_registered(void)
+{
+	atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed);
+	tps_smp_mb();
+}
+
+/* Mutex held: moves the records pushed by handlers into the registry. */
 static void drain_pending(void)
 {
 	/*
@@ -110,7 +219,7 @@ static void drain_pending(void)
 	while (t) {
 		struct tps_thread *next = t->next;
 
-		link_record(t);
+		add_record(t);
 		t = next;
 	}
 }
@@ -149,23 +258,24 @@ void tps__registry_unlock(void)
 	atomic_store_explicit(&registry_busy, 0, memory_order_relaxed);
 }
 
-bool tps__registry_empty(void)
-{
-	bool empty;
-
-	tps__registry_lock();
-	empty = tps__registry_head == NULL;
-	tps__registry_unlock();
-	return empty;
-}
-
 /* Removes t (the calling thread's record) from the registry. */
 static void unregister_record(struct tps_thread *t)
 {
+	int wake;
+
 	tps__registry_lock();
-	unlink_record(t);
+	remove_record(t);
 	/* A tasks-trace grace period may wait for t: it leaves quiescent. */
 	tps__trace_thread_gone(t);
+	/*
+	 * A thread that exits inside a classic reader (a broken rule: debug
+	 * builds abort before this) may be the one a sleeping updater waits
+	 * for; the updater set our rcu_wake flag under the registry lock, so
+	 * we see it here, and wake it below: its rescan no longer finds us.
+	 * (W1) acquire, as in tps__rcu_wake_updater(); cleared, so that a
+	 * later registration starts with no flag.
+	 */
+	wake = atomic_exchange_explicit(&t->rcu_wake, 0, memory_order_acquire);
 	/*
 	 * Zero words mean "unregistered": the next reader takes the slow path
 	 * and registers again. No grace period looks at t any more. Signals
@@ -176,15 +286,10 @@ static void unregister_record(struct tps_thread *t)
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
 	run_hook(&unregister_hook);
 	t->registered = 0;
+	atomic_fetch_sub_explicit(&registered, 1, memory_order_relaxed);
 	tps__registry_unlock();
-	/*
-	 * A thread that exits inside a classic reader (a broken rule: debug
-	 * builds abort before this) may be the one a sleeping updater waits
-	 * for; it set our rcu_wake flag under the registry lock, so we see it
-	 * here. Wake it: its rescan no longer finds us.
-	 */
-	if (atomic_load_explicit(&t->rcu_wake, memory_order_relaxed))
-		tps__rcu_wake_updater();
+	if (wake)
+		tps__rcu_futex_wake();
 }
 
 /*
@@ -238,6 +343,16 @@ static void make_exit_key(void)
 		tps__rule_broken("registry", "pthread_key_create failed: out of keys");
 }
 
+/* Idle words first: grace periods see a registered, quiescent thread. */
+static void init_record(struct tps_thread *t, unsigned long idle)
+{
+	atomic_store_explicit(&t->rcu_wake, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->trace_need_qs, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->rcu_ctr, idle, memory_order_relaxed);
+	atomic_store_explicit(&t->trace_nesting, idle, memory_order_relaxed);
+	t->registered = 1;
+}
+
 int tps_register_thread(void)
 {
 	struct tps_thread *t = &tps__self;
@@ -252,17 +367,15 @@ int tps_register_thread(void)
 	/* A signal handler may have registered us before signals were blocked. */
 	if (!t->registered) {
 		idle = TPS__RCU_REGISTERED | (tps__fence_freeze() ? 0 : TPS__RCU_FALLBACK);
-		/* Idle words first: grace periods see a registered, quiescent thread. */
-		atomic_store_explicit(&t->rcu_ctr, idle, memory_order_relaxed);
-		atomic_store_explicit(&t->trace_nesting, idle, memory_order_relaxed);
-		t->registered = 1;
+		init_record(t, idle);
 		if (atomic_load_explicit(&registry_busy, memory_order_relaxed)) {
 			push_pending(t); /* a handler inside our own use of the registry */
 		} else {
 			tps__registry_lock();
-			link_record(t);
+			add_record(t);
 			tps__registry_unlock();
 		}
+		count_registered();
 		pthread_setspecific(exit_key, t);
 		run_hook(&register_hook);
 	}
@@ -321,9 +434,13 @@ void tps__registry_fork_child(void)
 {
 	struct tps_thread *self = &tps__self;
 
-	tps__registry_head = NULL;
+	if (table_room)
+		memset(tps__registry_table, 0, table_room * sizeof(*tps__registry_table));
+	tps__registry_end = 0;
+	tps__registry_own = NULL;
 	atomic_store_explicit(&pending, NULL, memory_order_relaxed);
+	atomic_store_explicit(&registered, self->registered ? 1 : 0, memory_order_relaxed);
 	if (self->registered)
-		link_record(self);
+		add_record(self);
 	tps__registry_unlock(); /* the forking thread took it in prepare */
 }

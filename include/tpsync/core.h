@@ -173,9 +173,13 @@ TPS_EXPORT int tps_force_fallback(void);
 #define TPS__TRACE_REGISTERED TPS__RCU_REGISTERED
 
 /** @cond INTERNAL */
+/*
+ * A thread's record, in its TLS, on a 64-byte line of its own: grace periods
+ * read its words and write rcu_wake and trace_need_qs.
+ */
 struct tps_thread {
 	/* Read-side words, written by the owning thread only. */
-	TPS__ATOMIC(unsigned long) rcu_ctr;
+	TPS__ALIGNAS(64) TPS__ATOMIC(unsigned long) rcu_ctr;
 	TPS__ATOMIC(unsigned long) trace_nesting;
 	/* Set by a classic updater about to sleep until this reader leaves. */
 	TPS__ATOMIC(int) rcu_wake;
@@ -186,9 +190,14 @@ struct tps_thread {
 	 * atomic, as C11 asks of objects a signal handler shares; relaxed.
 	 */
 	TPS__ATOMIC(unsigned int) tp_recursion;
-	/* Registry links: protected by the registry lock. */
+	/*
+	 * Registry (lib/registry.c), under its lock: the record's index in
+	 * the registry's table, or -1 while it is on the list (linked by next
+	 * and prev) of records that found no room in the table.
+	 */
 	struct tps_thread *next;
 	struct tps_thread *prev;
+	int index;
 	/* Owning thread only (signals blocked while it changes). */
 	int registered;
 };
