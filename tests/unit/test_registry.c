@@ -575,8 +575,8 @@ static void test_table_allocation_failure(void **state)
 }
 
 /*
- * More threads inside readers than a grace period keeps track of one by
- * one (256): it waits for every one of them all the same. The first 260
+ * More threads inside readers than a grace period of either flavour keeps
+ * track of one by one (256): it waits for every one of them all the same. The first 260
  * (the lowest indices, which a grace period finds first) leave first; the
  * grace period still waits for the last 40.
  */
@@ -587,7 +587,7 @@ static void test_many_readers_hold_gp(void **state)
 {
 	static struct crowd_member first[MANY_FIRST], last[MANY_LAST];
 	struct crowd c1 = CROWD_INIT, c2 = CROWD_INIT;
-	struct unit_puppet updater;
+	struct unit_puppet updater, trace_updater;
 
 	(void)state;
 	memset(first, 0, sizeof(first));
@@ -601,13 +601,19 @@ static void test_many_readers_hold_gp(void **state)
 		crowd_add(&c2, &last[i]);
 	}
 	unit_puppet_start(&updater);
+	unit_puppet_start(&trace_updater);
 	unit_puppet_post(&updater, synchronize_step);
+	unit_puppet_post(&trace_updater, trace_synchronize_step);
 	assert_still_waiting(&updater);
+	assert_still_waiting(&trace_updater);
 	crowd_release(&c1, first, MANY_FIRST);
 	assert_still_waiting(&updater);
+	assert_still_waiting(&trace_updater);
 	crowd_release(&c2, last, MANY_LAST);
 	unit_puppet_wait(&updater);
+	unit_puppet_wait(&trace_updater);
 	unit_puppet_stop(&updater);
+	unit_puppet_stop(&trace_updater);
 }
 
 int main(void)
