@@ -3,15 +3,14 @@
  * lib/registry.c - the thread registry.
  *
  * Each thread's record (struct tps_thread) lives in its initial-exec TLS, so
- * the inline read sides reach it with one %fs-relative access, on a 64-byte
- * line of its own. The registry keeps pointers to the records of registered
- * threads in a table, under a mutex: a grace period sweeps the table in
- * order, loading the pointers in sequence and the records' words with no
- * load depending on another record (a linked list would make each step
- * wait for the last). The lowest free entry is taken first, so that the
- * sweep stays short. Grace periods hold the mutex while they read records,
- * and never keep a pointer to one after they drop it, because a thread
- * that exits frees its TLS.
+ * the inline read sides reach it with one %fs-relative access. The registry
+ * keeps pointers to the records of registered threads in a table, under a
+ * mutex: a grace period sweeps the table in order, loading the pointers in
+ * sequence and the records' words with no load depending on another
+ * record (a linked list would make each step wait for the last). The
+ * lowest free entry is taken first, so that the sweep stays short. Grace
+ * periods hold the mutex while they read records, and never keep a pointer
+ * to one after they drop it, because a thread that exits frees its TLS.
  *
  * A thread that finds no room in the table (it could not grow) is linked
  * on a list that grace periods walk after the table: registration never
@@ -187,16 +186,21 @@ static void remove_record(struct tps_thread *t)
 
 unsigned long tps__registry_count(void)
 {
-	return atomic_load_explicit(&registered, memory_order_relaxed);
+	/*
+	 * (RG5) acquire: pairs with (RG4), the release decrement of a thread
+	 * that leaves: a zero read from it orders that thread's readers before
+	 * what the grace period's caller does next.
+	 */
+	return atomic_load_explicit(&registered, memory_order_acquire);
 }
 
 /*
  * After the thread is in the registry and before its first reader:
- * counts it. (RG3) full fence, pairs with the full fence that comes before
- * a grace period's tps__registry_count() ((S0) in gpseq.c): either that
- * grace period sees the thread counted, and looks at its record, or this
- * thread's readers see everything the grace period's caller did before
- * (store-buffer pattern).
+ * counts it. (RG3) full fence, pairs with the full fence a grace period
+ * issues before tps__registry_count() ((G0) in rcu.c, (TG0) in
+ * rcu_trace.c): either that grace period sees the thread counted, and
+ * looks at its record, or this thread's readers see everything the grace
+ * period's callers did before (store-buffer pattern).
  */
 static void count_registered(void)
 {
@@ -286,7 +290,8 @@ static void unregister_record(struct tps_thread *t)
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
 	run_hook(&unregister_hook);
 	t->registered = 0;
-	atomic_fetch_sub_explicit(&registered, 1, memory_order_relaxed);
+	/* (RG4) release: the thread's readers, all done, before it is uncounted. */
+	atomic_fetch_sub_explicit(&registered, 1, memory_order_release);
 	tps__registry_unlock();
 	if (wake)
 		tps__rcu_futex_wake();

@@ -174,12 +174,14 @@ TPS_EXPORT int tps_force_fallback(void);
 
 /** @cond INTERNAL */
 /*
- * A thread's record, in its TLS, on a 64-byte line of its own: grace periods
- * read its words and write rcu_wake and trace_need_qs.
+ * A thread's record, in its TLS (so no two threads' records share a cache
+ * line). Not aligned further: a library loaded with dlopen() takes its
+ * initial-exec TLS from a small reserve, which alignment padding could
+ * exhaust.
  */
 struct tps_thread {
 	/* Read-side words, written by the owning thread only. */
-	TPS__ALIGNAS(64) TPS__ATOMIC(unsigned long) rcu_ctr;
+	TPS__ATOMIC(unsigned long) rcu_ctr;
 	TPS__ATOMIC(unsigned long) trace_nesting;
 	/* Set by a classic updater about to sleep until this reader leaves. */
 	TPS__ATOMIC(int) rcu_wake;

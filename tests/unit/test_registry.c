@@ -403,16 +403,26 @@ static void *crowd_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Crowd threads only wait: small stacks, so that hundreds of them fit in a
+ * 32-bit address space.
+ */
+#define CROWD_STACK_BYTES (256 * 1024)
+
 /* Starts m (its fields set) and waits until it has registered. */
 static void crowd_add(struct crowd *c, struct crowd_member *m)
 {
+	pthread_attr_t attr;
 	int before;
 
 	pthread_mutex_lock(&c->lock);
 	before = c->ready;
 	pthread_mutex_unlock(&c->lock);
 	m->c = c;
-	m->tid = unit_thread_start(crowd_thread, m);
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstacksize(&attr, CROWD_STACK_BYTES), 0);
+	assert_int_equal(pthread_create(&m->tid, &attr, crowd_thread, m), 0);
+	pthread_attr_destroy(&attr);
 	pthread_mutex_lock(&c->lock);
 	while (c->ready == before)
 		pthread_cond_wait(&c->cond, &c->lock);
@@ -534,7 +544,8 @@ static void test_index_reuse_while_gp_waits(void **state)
  * When the table cannot grow, registration still succeeds: the thread
  * goes on the registry's list. Threads register until one does; it holds a
  * classic and a tasks-trace reader, and grace periods of both flavours
- * wait for it. Afterwards the table grows again.
+ * wait for it. Afterwards the table grows again. (Run before the tests
+ * that grow the table: fewer threads fill it.)
  */
 #define NOMEM_MAX 2048
 
@@ -626,9 +637,9 @@ int main(void)
 	        cmocka_unit_test(test_thread_churn_during_grace_periods),
 	        cmocka_unit_test(test_reregistration_during_grace_periods),
 	        cmocka_unit_test(test_wait_for_reader_during_churn),
+	        cmocka_unit_test(test_table_allocation_failure),
 	        cmocka_unit_test(test_table_grows_while_gp_waits),
 	        cmocka_unit_test(test_index_reuse_while_gp_waits),
-	        cmocka_unit_test(test_table_allocation_failure),
 	        cmocka_unit_test(test_many_readers_hold_gp),
 	};
 
