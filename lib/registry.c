@@ -34,9 +34,8 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -44,9 +43,17 @@
 
 __thread struct tps_thread tps__self __attribute__((tls_model("initial-exec")));
 
-/* The table, its room, and one past its highest entry in use. */
-struct tps_thread **tps__registry_table;
-static unsigned int table_room;
+/*
+ * The table, its room, and one past its highest entry in use. It starts as
+ * a static array of 64 entries, and doubles. Larger tables are mapped, not
+ * allocated: a signal handler may register a thread (and grow the table),
+ * and malloc() is not async-signal-safe; mmap() and munmap() are plain
+ * system calls.
+ */
+#define TABLE_FIRST_ROOM 64
+static struct tps_thread *first_table[TABLE_FIRST_ROOM];
+struct tps_thread **tps__registry_table = first_table;
+static unsigned int table_room = TABLE_FIRST_ROOM;
 unsigned int tps__registry_end;
 /* Records that found no room in the table (linked by next and prev). */
 struct tps_thread *tps__registry_own;
@@ -130,26 +137,21 @@ static void unlink_record(struct tps_thread *t)
 	t->next = t->prev = NULL;
 }
 
-/*
- * Table entries added at a time: 64 pointers, one 512-byte block to start
- * with; the room doubles from there.
- */
-#define TABLE_FIRST_ROOM 64
-
 /* Mutex held: more room in the table; false (nothing changed) when memory is short. */
 static bool grow_table(void)
 {
-	unsigned int room = table_room ? 2 * table_room : TABLE_FIRST_ROOM;
+	unsigned int room = 2 * table_room;
 	struct tps_thread **table;
 
 	if (atomic_load_explicit(&alloc_fails, memory_order_relaxed))
 		return false;
-	table = calloc(room, sizeof(*table));
-	if (!table)
+	table = mmap(NULL, room * sizeof(*table), PROT_READ | PROT_WRITE,
+	             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (table == MAP_FAILED)
 		return false;
-	if (table_room)
-		memcpy(table, tps__registry_table, table_room * sizeof(*table));
-	free(tps__registry_table);
+	memcpy(table, tps__registry_table, table_room * sizeof(*table));
+	if (tps__registry_table != first_table)
+		munmap(tps__registry_table, table_room * sizeof(*table));
 	tps__registry_table = table;
 	table_room = room;
 	return true;
@@ -439,8 +441,7 @@ void tps__registry_fork_child(void)
 {
 	struct tps_thread *self = &tps__self;
 
-	if (table_room)
-		memset(tps__registry_table, 0, table_room * sizeof(*tps__registry_table));
+	memset(tps__registry_table, 0, table_room * sizeof(*tps__registry_table));
 	tps__registry_end = 0;
 	tps__registry_own = NULL;
 	atomic_store_explicit(&pending, NULL, memory_order_relaxed);
