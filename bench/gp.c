@@ -21,6 +21,13 @@
  * rotating order. Every call
  * is a sample; the rows give p50, p90, p99 and max over all samples.
  *
+ * Registered idle threads ("bench":"gp", "scenario":"registered"): the
+ * same latency with N threads (field `registered`: 1, 16, 64, 256, 1,024)
+ * registered with every measured flavour and asleep outside any reader, for
+ * the flavours whose grace periods walk a registry of threads (tps-rcu,
+ * tps-trace, urcu-memb; tps-srcu, which keeps no registry, for comparison).
+ * The cost is the walk over the registered threads, which grows with N.
+ *
  * Callbacks ("bench":"call"): a repetition queues callbacks as fast as it
  * can for CALL_QUEUE_NS (at most CALL_MAX of them), then waits with the
  * flavour's barrier. Throughput is
@@ -76,6 +83,13 @@
 #define CALL_QUEUE_NS 1000000ULL
 #define CALL_MAX 65536
 #define SHARING_THREADS 4
+/*
+ * The registered axis: the numbers of idle registered threads, and their
+ * stacks (they only wait: 64 KiB keeps 1,024 of them small).
+ */
+static const unsigned int registered_counts[] = {1, 16, 64, 256, 1024};
+static const char *const registered_impls[] = {"tps-rcu", "tps-trace", "tps-srcu", "urcu-memb"};
+#define IDLE_STACK_BYTES (64 * 1024)
 #define SHARING_BATCH_NS 10000000ULL
 
 enum scenario {
@@ -297,6 +311,123 @@ static void gp_scenario(const struct flavours *f, enum scenario kind)
 	free(samples);
 }
 
+/* ---- Registered idle threads ---- */
+
+struct idle_threads {
+	const struct flavours *f;
+	pthread_barrier_t ready;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+};
+
+/* Registers with every flavour measured, then sleeps outside any reader until told. */
+static void *idle_thread(void *arg)
+{
+	struct idle_threads *it = arg;
+
+	setup_all(it->f);
+	pthread_barrier_wait(&it->ready);
+	pthread_mutex_lock(&it->lock);
+	while (!it->stop)
+		pthread_cond_wait(&it->wake, &it->lock);
+	pthread_mutex_unlock(&it->lock);
+	teardown_all(it->f);
+	return NULL;
+}
+
+/* Starts n idle threads and waits until each has registered. */
+static void idle_start(struct idle_threads *it, pthread_t *tids, unsigned int n)
+{
+	pthread_attr_t attr;
+
+	pthread_barrier_init(&it->ready, NULL, n + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, IDLE_STACK_BYTES);
+	for (unsigned int i = 0; i < n; i++)
+		if (pthread_create(&tids[i], &attr, idle_thread, it) != 0) {
+			fprintf(stderr, "tpsync-bench: gp: cannot start idle thread %u of %u\n",
+			        i + 1, n);
+			exit(1);
+		}
+	pthread_attr_destroy(&attr);
+	pthread_barrier_wait(&it->ready);
+	pthread_barrier_destroy(&it->ready);
+}
+
+static void idle_stop(struct idle_threads *it, pthread_t *tids, unsigned int n)
+{
+	pthread_mutex_lock(&it->lock);
+	it->stop = true;
+	pthread_cond_broadcast(&it->wake);
+	pthread_mutex_unlock(&it->lock);
+	for (unsigned int i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+}
+
+static bool is_registered_impl(const struct readside_impl *impl)
+{
+	for (size_t i = 0; i < sizeof(registered_impls) / sizeof(registered_impls[0]); i++)
+		if (strcmp(impl->name, registered_impls[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Batches of synchronize calls, interleaved, for each count of idle threads. */
+static void gp_registered(const struct flavours *all)
+{
+	const struct readside_impl *v[sizeof(registered_impls) / sizeof(registered_impls[0])];
+	struct flavours f = {.v = v, .runs = all->runs, .o = all->o};
+	uint64_t batch_ns = all->o->mode == BENCH_FULL ? NONE_FULL_BATCH_NS : NONE_BATCH_NS;
+	struct readers none = {.f = &f, .kind = SCENARIO_NONE};
+
+	for (size_t i = 0; i < all->n; i++)
+		if (is_registered_impl(all->v[i]))
+			v[f.n++] = all->v[i];
+	if (!f.n)
+		return;
+	for (size_t c = 0; c < sizeof(registered_counts) / sizeof(registered_counts[0]); c++) {
+		unsigned int n = registered_counts[c];
+		struct idle_threads it = {.f = &f,
+		                          .lock = PTHREAD_MUTEX_INITIALIZER,
+		                          .wake = PTHREAD_COND_INITIALIZER};
+		pthread_t *tids = bench_calloc(n, sizeof(*tids));
+		struct bench_samples *samples = bench_calloc(f.n, sizeof(*samples));
+
+		bench_progress("gp registered: starting %u idle threads", n);
+		idle_start(&it, tids, n);
+		for (size_t i = 0; i < f.n; i++)
+			gp_batch(&none, f.v[i], batch_ns, NULL);
+		for (unsigned int rep = 0; rep < f.runs; rep++) {
+			bench_progress("gp registered %u: run %u/%u", n, rep + 1, f.runs);
+			for (size_t k = 0; k < f.n; k++) {
+				size_t i = (rep + k) % f.n;
+
+				gp_batch(&none, f.v[i], batch_ns, &samples[i]);
+			}
+		}
+		idle_stop(&it, tids, n);
+		bench_progress_done();
+		for (size_t i = 0; i < f.n; i++) {
+			struct bench_latency l;
+			struct bench_json j;
+
+			bench_latency_compute(samples[i].v, samples[i].n, &l);
+			printf("%-16s %-7s %7u  %10.0f %10.0f %10.0f %10.0f %7zu  (%u "
+			       "registered)\n",
+			       f.v[i]->name, "idle", 0, l.p50, l.p90, l.p99, l.max, l.samples, n);
+			bench_json_latency(&j, f.o->json, "gp", f.v[i]->name, 0, &l, f.runs);
+			bench_json_str(&j, "scenario", "registered");
+			bench_json_uint(&j, "registered", n);
+			bench_json_end(&j);
+			bench_samples_free(&samples[i]);
+		}
+		fflush(stdout);
+		free(samples);
+		free(tids);
+	}
+}
+
 /* ---- Callbacks ---- */
 
 void readside_cb_done(struct readside_cb *cb)
@@ -502,6 +633,7 @@ int bench_gp(const struct bench_opts *o)
 		       "p50", "p90", "p99", "max", "samples");
 		for (int k = 0; k < NSCENARIOS; k++)
 			gp_scenario(&f, k);
+		gp_registered(&f);
 		gp_calls(&f);
 		gp_sharing(&f, SCENARIO_NONE);
 		gp_sharing(&f, SCENARIO_HOLDER);

@@ -24,6 +24,9 @@ static const char *const gp_flavours[] = {
         "tps-rcu",   "tps-srcu",  "tps-srcu-static", "tps-srcu-fast", "tps-trace",
         "tps-tasks", "urcu-memb", "urcu-qsbr",       "urcu-bp",       "tps-qsbr"};
 static const char *const scenarios[] = {"none", "busy", "holder"};
+/* The registered axis of `gp`: its flavours, in this order, and its counts. */
+static const char *const reg_flavours[] = {"tps-rcu", "tps-trace", "tps-srcu", "urcu-memb"};
+static const unsigned int reg_counts[] = {1, 16, 64, 256, 1024};
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 struct report {
@@ -97,6 +100,15 @@ static double median_of(const struct report *rp, const char *bench, const char *
 static double gp_p50(const struct report *rp, const char *impl, const char *scenario)
 {
 	struct report_query q = {.bench = "gp", .impl = impl, .scenario = scenario};
+
+	return report_get(rp->f, &q, "p50");
+}
+
+/* p50 of a gp row of the registered axis: registered idle threads. */
+static double gp_registered_p50(const struct report *rp, const char *impl, unsigned int registered)
+{
+	struct report_query q = {
+	        .bench = "gp", .impl = impl, .scenario = "registered", .registered = registered};
 
 	return report_get(rp->f, &q, "p50");
 }
@@ -429,6 +441,33 @@ static void gp_sharing_table(struct report *rp)
 	       "it.\n\n");
 }
 
+static void gp_registered_table(struct report *rp)
+{
+	struct report_query any = {.bench = "gp", .scenario = "registered"};
+	char v[32];
+
+	if (!report_find(rp->f, &any))
+		return;
+	md(rp, "### Registered idle threads (`registered`)\n\n");
+	md(rp, "p50 of one synchronize call with N threads registered with every flavour and "
+	       "asleep outside any reader: the cost of walking the registry. tps-srcu keeps no "
+	       "registry (for comparison).\n\n| registered |");
+	for (size_t i = 0; i < NELEMS(reg_flavours); i++)
+		md(rp, " %s |", reg_flavours[i]);
+	md(rp, "\n|---|");
+	for (size_t i = 0; i < NELEMS(reg_flavours); i++)
+		md(rp, "---|");
+	md(rp, "\n");
+	for (size_t c = 0; c < NELEMS(reg_counts); c++) {
+		md(rp, "| %u |", reg_counts[c]);
+		for (size_t i = 0; i < NELEMS(reg_flavours); i++)
+			md(rp, " %s |",
+			   fmt_ns(gp_registered_p50(rp, reg_flavours[i], reg_counts[c]), v, 32));
+		md(rp, "\n");
+	}
+	md(rp, "\n");
+}
+
 static void section_gp(struct report *rp)
 {
 	static const char *const titles[] = {
@@ -442,6 +481,7 @@ static void section_gp(struct report *rp)
 		md(rp, "### %s (`%s`)\n\n", titles[k], scenarios[k]);
 		gp_scenario_table(rp, scenarios[k]);
 	}
+	gp_registered_table(rp);
 	md(rp, "### Callbacks and sharing\n\n");
 	gp_call_table(rp);
 	gp_sharing_table(rp);
@@ -606,6 +646,18 @@ static void section_goals(struct report *rp)
 	     0.5, false);
 	goal(rp, "classic grace period with busy readers, p50: tps-rcu / urcu-memb",
 	     gp_p50(rp, "tps-rcu", "busy") / gp_p50(rp, "urcu-memb", "busy"), 1.2, false);
+	goal(rp, "grace period, 1,024 registered idle threads, p50: tps-rcu / urcu-memb",
+	     gp_registered_p50(rp, "tps-rcu", 1024) / gp_registered_p50(rp, "urcu-memb", 1024), 0.5,
+	     false);
+	goal(rp, "grace period, 1,024 registered idle threads, p50: tps-trace / urcu-memb",
+	     gp_registered_p50(rp, "tps-trace", 1024) / gp_registered_p50(rp, "urcu-memb", 1024),
+	     1.0, false);
+	goal(rp, "grace period, 1 registered idle thread, p50: tps-rcu / urcu-memb",
+	     gp_registered_p50(rp, "tps-rcu", 1) / gp_registered_p50(rp, "urcu-memb", 1), 1.0,
+	     false);
+	goal(rp, "grace period, 1 registered idle thread, p50: tps-trace / urcu-memb",
+	     gp_registered_p50(rp, "tps-trace", 1) / gp_registered_p50(rp, "urcu-memb", 1), 1.0,
+	     false);
 	goal(rp, "tps-qsbr / urcu-qsbr",
 	     median_of(rp, "readside", "tps-qsbr", 1) / median_of(rp, "readside", "urcu-qsbr", 1),
 	     1.05, false);
@@ -770,6 +822,29 @@ static void summary_sharing(struct report *rp)
 	   v);
 }
 
+/* Grace periods against the number of registered threads, and their targets. */
+static void summary_registered(struct report *rp)
+{
+	double memb1 = gp_registered_p50(rp, "urcu-memb", 1);
+	double membk = gp_registered_p50(rp, "urcu-memb", 1024);
+	double rcu1 = gp_registered_p50(rp, "tps-rcu", 1),
+	       rcuk = gp_registered_p50(rp, "tps-rcu", 1024);
+	double tr1 = gp_registered_p50(rp, "tps-trace", 1),
+	       trk = gp_registered_p50(rp, "tps-trace", 1024);
+	char a[32], b[32], c[32];
+
+	if (isnan(membk) || isnan(rcuk) || isnan(trk))
+		return;
+	md(rp,
+	   "- Many registered threads: with 1,024 idle registered threads a grace period took "
+	   "%s (tps-rcu), %s (tps-trace) and %s (urcu-memb): %.2f and %.2f × urcu-memb "
+	   "(targets ≤ 0.5 and ≤ 1.0: %s, %s); with one, %.2f and %.2f × (targets ≤ 1.0: %s, "
+	   "%s). See *Registered idle threads*.\n",
+	   fmt_ns(rcuk, a, 32), fmt_ns(trk, b, 32), fmt_ns(membk, c, 32), rcuk / membk, trk / membk,
+	   rcuk <= 0.5 * membk ? "PASS" : "MISS", trk <= membk ? "PASS" : "MISS", rcu1 / memb1,
+	   tr1 / memb1, rcu1 <= memb1 ? "PASS" : "MISS", tr1 <= memb1 ? "PASS" : "MISS");
+}
+
 static void section_summary(struct report *rp)
 {
 	md(rp, "## Which flavour should I use\n\n");
@@ -806,6 +881,7 @@ static void section_summary(struct report *rp)
 	summary_tasks(rp);
 	summary_tracepoints(rp);
 	summary_sharing(rp);
+	summary_registered(rp);
 	md(rp, "\n");
 }
 

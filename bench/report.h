@@ -62,6 +62,8 @@ struct report_query {
 	const char *scenario;
 	const char *metric;
 	unsigned int threads;
+	/* The gp rows' idle registered threads (scenario "registered"); 0: any. */
+	unsigned int registered;
 };
 
 /* The first record that matches q, or NULL. */

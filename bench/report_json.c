@@ -252,7 +252,8 @@ static bool matches(const struct report_record *r, const struct report_query *q)
 	return str_matches(r, "bench", q->bench) && str_matches(r, "impl", q->impl) &&
 	       str_matches(r, "variant", variant) && str_matches(r, "scenario", q->scenario) &&
 	       str_matches(r, "metric", q->metric) &&
-	       (!q->threads || report_num(r, "threads") == (double)q->threads);
+	       (!q->threads || report_num(r, "threads") == (double)q->threads) &&
+	       (!q->registered || report_num(r, "registered") == (double)q->registered);
 }
 
 const struct report_record *report_find(const struct report_file *f, const struct report_query *q)

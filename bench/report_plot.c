@@ -178,6 +178,44 @@ static void plot_gp(struct plot_ctx *c, const char *scenario, const char *file, 
 	reset(c);
 }
 
+/* Lines: p50 of each flavour against the number of registered idle threads. */
+static void plot_gp_registered(struct plot_ctx *c)
+{
+	static const unsigned int counts[] = {1, 16, 64, 256, 1024};
+	struct report_query q = {.bench = "gp", .scenario = "registered"};
+	const char *impls[MAX_SERIES];
+	size_t n = report_distinct(c->f, &q, "impl", impls, MAX_SERIES);
+
+	if (!n)
+		return;
+	fputs("$gp_registered << EOD\nregistered", c->gp);
+	for (size_t i = 0; i < n; i++)
+		fprintf(c->gp, " \"%s\"", impls[i]);
+	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		fprintf(c->gp, "\n%u", counts[k]);
+		for (size_t i = 0; i < n; i++) {
+			struct report_query r = {.bench = "gp",
+			                         .impl = impls[i],
+			                         .scenario = "registered",
+			                         .registered = counts[k]};
+
+			/* In microseconds; NaN (a gap) where the run has no such row. */
+			fprintf(c->gp, " %g", report_get(c->f, &r, "p50") / 1e3);
+		}
+	}
+	fputs("\nEOD\n", c->gp);
+	add_plot(c, "gp-registered.png",
+	         "Grace-period latency (p50) against registered idle threads");
+	fputs("set logscale xy\nset xlabel 'registered idle threads'\nset ylabel "
+	      "'microseconds'\nset xtics (1, 16, 64, 256, 1024)\nset key outside right\n",
+	      c->gp);
+	fprintf(c->gp,
+	        "plot for [i=2:%zu] $gp_registered using 1:i with linespoints title "
+	        "columnhead(i)\nset key above\nunset xtics\nset xtics\n",
+	        n + 1);
+	reset(c);
+}
+
 /* ---- Tracepoints ---- */
 
 static void plot_tracepoint(struct plot_ctx *c)
@@ -338,6 +376,7 @@ static void write_script(const struct report_file *f, FILE *gp, struct report_pl
 	plot_gp(&c, "busy", "gp-busy.png", "Grace-period latency, short readers on every CPU");
 	plot_gp(&c, "holder", "gp-holder.png",
 	        "Grace-period latency, one reader holding 1 ms critical sections");
+	plot_gp_registered(&c);
 	plot_tracepoint(&c);
 	plot_fences(&c);
 	plot_membarrier(&c);

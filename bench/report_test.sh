@@ -48,4 +48,35 @@ m=$(grep -n '^## Read side' "$r" | cut -d: -f1)
 if grep -niE 'issue|seeds|session|DESIGN' "$r"; then
 	fail "the report speaks of something outside the project"
 fi
+
+# The registered axis of gp: its table, its summary line and its targets,
+# from rows of two flavours at 1 and 1,024 registered threads (the same
+# "threads" and "scenario" at both counts: only "registered" tells them apart).
+reg=$work/registered
+mkdir "$reg"
+{
+	head -n 1 "$src/bench/testdata/report.jsonl"
+	for row in tps-rcu:1:400 tps-rcu:1024:4000 tps-trace:1:300 tps-trace:1024:9000 \
+		urcu-memb:1:500 urcu-memb:1024:10000; do
+		impl=${row%%:*}
+		rest=${row#*:}
+		n=${rest%%:*}
+		p50=${rest#*:}
+		printf '{"bench":"gp","impl":"%s","threads":0,"unit":"ns","median":%s,' "$impl" "$p50"
+		printf '"min":%s,"max":%s,"runs":1,"p50":%s,"p90":%s,"p99":%s,"samples":1,' \
+			"$p50" "$p50" "$p50" "$p50" "$p50"
+		printf '"scenario":"registered","registered":%s}\n' "$n"
+	done
+} >"$reg/r.jsonl"
+"$bench" report "$reg/r.jsonl" >/dev/null
+for want in '| registered | tps-rcu | tps-trace | tps-srcu | urcu-memb |' \
+	'| 1 | 400.0 ns | 300.0 ns | – | 500.0 ns |' \
+	'| 1024 | 4.0 µs | 9.0 µs | – | 10.0 µs |' \
+	'0.40 and 0.90 × urcu-memb (targets ≤ 0.5 and ≤ 1.0: PASS, PASS); with one, 0.80 and 0.60' \
+	'| grace period, 1,024 registered idle threads, p50: tps-rcu / urcu-memb | 0.400 | ≤ 0.5 | **PASS** |'; do
+	grep -qF -- "$want" "$reg/report.md" || fail "registered axis: missing: $want"
+done
+[ -s "$reg/plots.gp" ] && grep -q 'gp-registered.png' "$reg/plots.gp" ||
+	fail "registered axis: no plot"
+
 echo "report_test: ok"

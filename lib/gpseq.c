@@ -19,7 +19,7 @@ unsigned long tps__gpseq_snap(struct tps__gpseq *g)
 	/*
 	 * (S0) full fence: the caller's earlier accesses (its unpublish) are
 	 * ordered before the seq load; pairs with the full fence each flavour's
-	 * grace period issues first ((G1) in rcu.c, (TG1) in rcu_trace.c, (G1) in srcu.c), which
+	 * grace period issues first ((G0) in rcu.c, (TG0) in rcu_trace.c, (G1) in srcu.c), which
 	 * follows the seq store of any grace period this load does not see started.
 	 */
 	tps_smp_mb();

@@ -29,22 +29,29 @@
 /* ---- registry.c ---- */
 
 /*
- * The registry is a circular list of the registered threads' records (which
- * live in their TLS), protected by a mutex. Grace periods walk it with the
- * mutex held and never keep a pointer to a record after dropping it: a
- * thread that exits frees its record.
+ * The registry is a table of pointers to the registered threads' records
+ * (which live in their TLS), swept in order of index from 0 to
+ * tps__registry_end (exclusive; an empty entry below it is NULL): the
+ * pointers are read in sequence and the records' loads do not depend on
+ * one another. A thread that finds no room in the table (it cannot grow)
+ * is on a list, tps__registry_own, that sweeps walk after the table.
+ * Everything here is protected by the registry lock, which grace periods
+ * hold while they read records, and never keep a record's pointer after
+ * dropping it (a thread that exits frees its TLS). An index stays valid
+ * across unlocks, but its entry may have changed or emptied.
  */
 void tps__registry_lock(void);
 void tps__registry_unlock(void);
-extern struct tps_thread *tps__registry_head;
-/* Walks the registry; the registry lock must be held. */
-#define tps__registry_for_each(t) for ((t) = tps__registry_head; (t); (t) = (t)->next)
+extern struct tps_thread **tps__registry_table;
+extern unsigned int tps__registry_end;
+extern struct tps_thread *tps__registry_own;
 /*
- * No thread registered? A grace period may then return at once: a thread
- * that registers later takes the registry lock after this check did, so its
- * readers see everything the caller did before.
+ * Registered threads, read without the lock: a grace period may return at
+ * once when it is zero. Call it after a full fence, which pairs with (RG3)
+ * in tps_register_thread(): a thread that registers and is not counted
+ * then sees everything the caller did before that fence.
  */
-bool tps__registry_empty(void);
+unsigned long tps__registry_count(void);
 /* Registry lock held: t leaves the registry; reports its tasks-trace quiescence. */
 void tps__trace_thread_gone(struct tps_thread *t);
 /* Registers the calling thread if it is not registered yet. */
@@ -75,6 +82,8 @@ void tps__registry_unblock_signals(const sigset_t *old);
  * the mask.
  */
 void tps__registry_section_end(const sigset_t *old);
+/* Wakes a classic updater that sleeps waiting for readers (async-signal-safe). */
+void tps__rcu_futex_wake(void);
 
 /* ---- fence.c ---- */
 

@@ -41,53 +41,162 @@ static struct tps__cb_worker rcu_worker =
 static struct tps__poller rcu_poller = TPS__POLLER_INIT(&rcu_gpseq, &rcu_worker);
 
 /*
- * Does any registered reader still run in the phase before the current one?
- * With flag, also ask each such reader to wake us when it leaves: (G3a)
- * release, so that a reader that sees its flag also sees futex == -1.
+ * The readers a wait looks at (rcu_gpseq's mutex held): indices in the
+ * registry's table, or, with all set, every registered thread. The first sweep of a grace period
+ * sorts the readers it finds into two watches: those in the old phase,
+ * which the first wait waits for, and those in the current phase, which
+ * become old at the flip and which the second wait waits for. A reader the
+ * first sweep did not find inside a critical section started after (G1)
+ * (else the sweep, after (G1), would have seen its lock), so it sees the
+ * caller's unpublish: neither wait needs it. A reader that leaves a watched
+ * critical section is dropped from the watch: whatever it runs next started
+ * after the sweep saw its older word, so, by the same argument, after (G1).
+ * An index whose thread left and which another thread took meanwhile is at
+ * worst waited for needlessly (its reader is short). Threads on the
+ * registry's list have no stable index: finding one inside a critical
+ * section sets all.
  */
-static bool old_readers_remain(bool flag)
+#define RCU_WATCH_MAX 256
+struct rcu_watch {
+	bool all;
+	unsigned int n;
+	unsigned int index[RCU_WATCH_MAX];
+};
+static struct rcu_watch watch_old, watch_current;
+
+static void watch_add(struct rcu_watch *w, unsigned int index)
+{
+	if (w->n == RCU_WATCH_MAX)
+		w->all = true;
+	else
+		w->index[w->n++] = index;
+}
+
+/* A reader word inside a critical section of the phase before gp's. */
+static bool in_old_reader(unsigned long c, unsigned long gp)
+{
+	return (c & TPS__RCU_NEST_MASK) && ((c ^ gp) & TPS__RCU_PHASE);
+}
+
+/* (G2) acquire: pairs with (R2), the release store of the idle word. 0 for no thread. */
+static unsigned long read_word(struct tps_thread *t)
+{
+	return t ? atomic_load_explicit(&t->rcu_ctr, TPS__MO_RS_ACQUIRE) : 0;
+}
+
+/* The first sweep, after (G1), before the first wait: fills both watches. */
+static void first_sweep(void)
+{
+	unsigned long gp = atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed);
+	struct tps_thread *t;
+
+	watch_old.all = watch_current.all = false;
+	watch_old.n = watch_current.n = 0;
+	tps__registry_lock();
+	for (unsigned int i = 0; i < tps__registry_end; i++) {
+		unsigned long c = read_word(tps__registry_table[i]);
+
+		if (c & TPS__RCU_NEST_MASK)
+			watch_add(in_old_reader(c, gp) ? &watch_old : &watch_current, i);
+	}
+	for (t = tps__registry_own; t; t = t->next) {
+		unsigned long c = read_word(t);
+
+		if (c & TPS__RCU_NEST_MASK)
+			(in_old_reader(c, gp) ? &watch_old : &watch_current)->all = true;
+	}
+	tps__registry_unlock();
+}
+
+/*
+ * Registry lock held. Does a reader of w still run in the phase before the
+ * current one? Drops from w the readers that have left. With flag, also
+ * asks each such reader to wake us when it leaves: (G3a) release, so that
+ * a reader that sees its flag also sees futex == -1.
+ */
+static bool old_readers_remain(struct rcu_watch *w, bool flag)
 {
 	unsigned long gp = atomic_load_explicit(&tps__rcu_gp.ctr, memory_order_relaxed);
 	struct tps_thread *t;
 	bool found = false;
+	unsigned int kept = 0;
 
-	tps__registry_lock();
-	tps__registry_for_each (t) {
-		/* (G2) acquire: pairs with (R2), the release store of the idle word. */
-		unsigned long c = atomic_load_explicit(&t->rcu_ctr, TPS__MO_RS_ACQUIRE);
-
-		if (!(c & TPS__RCU_NEST_MASK) || !((c ^ gp) & TPS__RCU_PHASE))
+	if (w->all) {
+		for (unsigned int i = 0; i < tps__registry_end && (flag || !found); i++) {
+			t = tps__registry_table[i];
+			if (!in_old_reader(read_word(t), gp))
+				continue;
+			found = true;
+			if (flag)
+				atomic_store_explicit(&t->rcu_wake, 1, memory_order_release);
+		}
+		for (t = tps__registry_own; t && (flag || !found); t = t->next) {
+			if (!in_old_reader(read_word(t), gp))
+				continue;
+			found = true;
+			if (flag)
+				atomic_store_explicit(&t->rcu_wake, 1, memory_order_release);
+		}
+		return found;
+	}
+	for (unsigned int k = 0; k < w->n; k++) {
+		/* The table may have shrunk below the index: then no thread holds it. */
+		t = w->index[k] < tps__registry_end ? tps__registry_table[w->index[k]] : NULL;
+		if (!in_old_reader(read_word(t), gp))
 			continue;
 		found = true;
-		if (!flag)
-			break;
-		atomic_store_explicit(&t->rcu_wake, 1, memory_order_release);
+		w->index[kept++] = w->index[k];
+		if (flag)
+			atomic_store_explicit(&t->rcu_wake, 1, memory_order_release);
 	}
+	w->n = kept;
+	return found;
+}
+
+static bool old_readers_remain_locked(struct rcu_watch *w)
+{
+	bool found;
+
+	tps__registry_lock();
+	found = old_readers_remain(w, false);
 	tps__registry_unlock();
 	return found;
 }
 
-/* Spins, then sleeps until no reader of the old phase remains. */
-static void wait_for_old_readers(void)
+/* Spins, then sleeps until no reader of w remains in the old phase. */
+static void wait_for_old_readers(struct rcu_watch *w)
 {
 	unsigned int scans;
 
-	for (scans = 0; old_readers_remain(false); scans++) {
+	if (!w->all && !w->n)
+		return;
+	for (scans = 0; old_readers_remain_locked(w); scans++) {
+		bool found;
+
 		if (scans < RCU_SPIN_SCANS) {
 			tps_cpu_relax();
 			continue;
 		}
 		atomic_store_explicit(&tps__rcu_gp.futex, -1, TPS__MO_RS_RELAXED);
-		if (!old_readers_remain(true))
-			break;
 		/*
-		 * (G3) pairs with (R3) in tps_rcu_read_unlock() (and its
-		 * fallback (R3f)): store-buffer pattern. Either the rescan
-		 * below sees a flagged reader's idle word, or that reader's
-		 * load after its idle store sees its rcu_wake flag and wakes us.
+		 * Flag, fence and rescan under one hold of the registry lock:
+		 * no index changes thread, and no thread registers, in between.
 		 */
-		tps__fence_heavy();
-		if (!old_readers_remain(false))
+		tps__registry_lock();
+		found = old_readers_remain(w, true);
+		if (found) {
+			/*
+			 * (G3) pairs with (R3) in tps_rcu_read_unlock() (and
+			 * its fallback (R3f)): store-buffer pattern. Either the
+			 * rescan below sees a flagged reader's idle word, or
+			 * that reader's load after its idle store sees its
+			 * rcu_wake flag and wakes us.
+			 */
+			tps__fence_heavy();
+			found = old_readers_remain(w, false);
+		}
+		tps__registry_unlock();
+		if (!found)
 			break;
 		tps__futex_wait(&tps__rcu_gp.futex, -1);
 	}
@@ -98,17 +207,25 @@ static void wait_for_old_readers(void)
 static void rcu_gp(void *arg)
 {
 	(void)arg;
-	if (tps__registry_empty())
-		return; /* no reader can exist (see tps__registry_empty()) */
+	/*
+	 * (G0) full fence, pairs with (RG3) in the registry and with (S0) in
+	 * tps__gpseq_snap() of every caller this grace period serves: with no
+	 * thread counted, a thread that registers later sees the callers'
+	 * unpublish in all its readers. Nothing to wait for.
+	 */
+	tps_smp_mb();
+	if (tps__registry_count() == 0)
+		return;
 	/*
 	 * (G1) pairs with (R1) in tps_rcu_read_lock() (fallback: (R1f)) and
 	 * with (S0) in tps__gpseq_snap(): the callers' unpublish stores are
-	 * visible to every reader whose outermost lock the scans below do not
-	 * see; every lock they do see is waited for.
+	 * visible to every reader whose outermost lock the sweep below does
+	 * not see; every lock it does see is waited for.
 	 */
 	tps__fence_heavy();
 	if (!RCU_GP_BROKEN) {
-		wait_for_old_readers();
+		first_sweep();
+		wait_for_old_readers(&watch_old);
 		/*
 		 * (G5) full fence, for progress, not safety (safety is (G1),
 		 * (G4) and the two waits): the first wait's scans are done
@@ -126,7 +243,7 @@ static void rcu_gp(void *arg)
 		 * No read-side barrier pairs with it.
 		 */
 		tps_smp_mb();
-		wait_for_old_readers();
+		wait_for_old_readers(&watch_current);
 	}
 	/*
 	 * (G4) pairs with (R2)/(R3): the critical sections of the readers the
@@ -282,15 +399,19 @@ void tps__rcu_read_unlock_slow(void)
 
 void tps__rcu_wake_updater(void)
 {
-	int expected = -1;
-
 	/*
 	 * (W1) acquire: pairs with (G3a), so futex == -1 is seen when the
 	 * updater still waits. A flag left from a wait that ended without
 	 * sleeping finds futex == 0 and wakes nobody.
 	 */
-	if (!atomic_exchange_explicit(&tps__self.rcu_wake, 0, memory_order_acquire))
-		return;
+	if (atomic_exchange_explicit(&tps__self.rcu_wake, 0, memory_order_acquire))
+		tps__rcu_futex_wake();
+}
+
+void tps__rcu_futex_wake(void)
+{
+	int expected = -1;
+
 	if (atomic_compare_exchange_strong_explicit(&tps__rcu_gp.futex, &expected, 0,
 	                                            memory_order_relaxed, memory_order_relaxed))
 		tps__futex_wake(&tps__rcu_gp.futex, 1);

@@ -3,24 +3,31 @@
  * lib/rcu_trace.c - the tasks-trace flavour's grace periods and slow paths.
  *
  * A grace period (trace_gp()):
- *  1. under the registry lock, counts every registered thread as a holdout
- *     and sets its need_qs flag (the snapshot);
- *  2. one membarrier (TG1): the caller's unpublish and the flags are
- *     visible to any reader whose lock or unlock the scan does not see;
- *  3. scans the snapshot: a thread outside a reader is quiescent;
- *  4. waits until the holdout count drops to zero: a thread that was inside
- *     a reader reports at its outermost unlock, which sees its flag.
- * Whoever clears a thread's need_qs from 1 to 0 first (the scan, the thread
- * itself, or the thread's exit) decrements the count, so each thread counts
- * once; the last decrement wakes the updater. The count starts with one
- * extra unit that the updater drops after its scan, so it cannot reach zero
- * while the scan runs.
+ *  1. (TG0) full fence; with no registered thread, nothing to wait for;
+ *  2. one membarrier (TG1): the caller's unpublish is visible to any reader
+ *     whose lock the sweep does not see;
+ *  3. under the registry lock, sweeps the registry once: a thread outside
+ *     a reader is quiescent and is never looked at again (no store, no
+ *     read-modify-write); a thread inside one is a holdout;
+ *  4. only if there are holdouts: sets the count to a bias, sets each
+ *     holdout's need_qs flag, a second membarrier (TG5), and rescans the
+ *     holdouts: one that has left its reader is quiescent; then takes off
+ *     the count, in one decrement, the bias less the holdouts and the
+ *     holdouts the rescan reported, and waits until the count drops to
+ *     zero: a thread still inside a reader reports at its outermost
+ *     unlock, which sees its flag.
+ * Whoever clears a holdout's need_qs from 1 to 0 first (the rescan, the
+ * thread itself, or the thread's exit) counts it, so each holdout counts
+ * once; the last decrement wakes the updater. The bias keeps the count from
+ * reaching zero before the rescan is done. An idle thread costs a grace
+ * period one load: no store, no read-modify-write.
  *
- * Threads that register after step 1 are not waited for: they took the
+ * Threads that register after step 3 are not waited for: they took the
  * registry lock after the updater did, so their readers see the unpublish.
  * Threads that exit during a grace period report as they leave the registry.
  */
 #include <errno.h>
+#include <limits.h>
 
 #include <tpsync/rcu_trace.h>
 
@@ -38,8 +45,20 @@
 
 static struct tps__gpseq trace_gpseq = TPS__GPSEQ_INIT;
 
-/* Threads the running grace period still waits for (+1 during its scan). */
+/* Threads the running grace period still waits for (+TRACE_BIAS until its rescan is done). */
 static _Atomic int trace_holdouts;
+/* More than there can ever be threads; see trace_flag_and_rescan(). */
+#define TRACE_BIAS (INT_MAX / 2)
+
+/*
+ * The holdouts of the running grace period (trace_gpseq's mutex and the
+ * registry lock held from the sweep to the rescan, so the records stay).
+ * More than this: the rescan sweeps the whole registry for flagged threads.
+ */
+#define TRACE_WATCH_MAX 256
+static struct tps_thread *watch[TRACE_WATCH_MAX];
+static unsigned int nwatch;
+static bool watch_all;
 
 static void trace_wait_gp_for_worker(void *arg);
 static struct tps__cb_worker trace_worker = TPS__CB_WORKER_INIT_HELPING(
@@ -57,14 +76,20 @@ static void drop_holdout(void)
 		tps__futex_wake(&trace_holdouts, 1);
 }
 
-/* Reports t quiescent if nobody has yet: exactly one caller wins the flag. */
-static void report_qs(struct tps_thread *t)
+/* Clears t's flag if nobody has yet: true for the one caller that does. */
+static bool win_qs(struct tps_thread *t)
 {
 	int one = 1;
 
-	/* (TQ1) acquire: pairs with (TG0), the release store of the flag. */
-	if (atomic_compare_exchange_strong_explicit(&t->trace_need_qs, &one, 0,
-	                                            memory_order_acq_rel, memory_order_relaxed))
+	/* (TQ1) acquire: pairs with (TG4a), the release store of the flag. */
+	return atomic_compare_exchange_strong_explicit(&t->trace_need_qs, &one, 0,
+	                                               memory_order_acq_rel, memory_order_relaxed);
+}
+
+/* Reports t quiescent if nobody has yet: exactly one caller counts it. */
+static void report_qs(struct tps_thread *t)
+{
+	if (win_qs(t))
 		drop_holdout();
 }
 
@@ -79,44 +104,118 @@ void tps__trace_thread_gone(struct tps_thread *t)
 	report_qs(t);
 }
 
-/* Step 1: flag every registered thread and count it; returns the count. */
-static int trace_snapshot(void)
+/* (TG2) acquire: pairs with (TR2), the release store of the idle word. */
+static bool in_reader(struct tps_thread *t)
+{
+	return atomic_load_explicit(&t->trace_nesting, TPS__MO_RS_ACQUIRE) & TPS__TRACE_NEST_MASK;
+}
+
+static void watch_add(struct tps_thread *t)
+{
+	if (nwatch == TRACE_WATCH_MAX)
+		watch_all = true;
+	else
+		watch[nwatch++] = t;
+}
+
+/* Step 3, registry lock held: the holdouts, into the watch; their number. */
+static int trace_sweep(void)
 {
 	struct tps_thread *t;
 	int n = 0;
 
-	atomic_store_explicit(&trace_holdouts, 1, memory_order_relaxed);
-	tps__registry_lock();
-	tps__registry_for_each (t) {
-		atomic_fetch_add_explicit(&trace_holdouts, 1, memory_order_relaxed);
-		/*
-		 * (TG0) release: the count above before the flag that lets t
-		 * drop it; pairs with (TQ1) in report_qs().
-		 */
-		atomic_store_explicit(&t->trace_need_qs, 1, memory_order_release);
-		n++;
+	nwatch = 0;
+	watch_all = false;
+	for (unsigned int i = 0; i < tps__registry_end; i++) {
+		t = tps__registry_table[i];
+		if (t && in_reader(t)) {
+			watch_add(t);
+			n++;
+		}
 	}
-	tps__registry_unlock();
+	for (t = tps__registry_own; t; t = t->next) {
+		if (in_reader(t)) {
+			watch_add(t);
+			n++;
+		}
+	}
 	return n;
 }
 
-/* Step 3: every flagged thread outside a reader is quiescent now. */
-static void trace_scan(void)
+/* Registry lock held: flags t if the sweep found it inside a reader. */
+static void flag_holdout(struct tps_thread *t)
+{
+	/*
+	 * (TG4a) release: the count, set before, is seen by whoever clears
+	 * the flag; pairs with (TQ1) in win_qs().
+	 */
+	atomic_store_explicit(&t->trace_need_qs, 1, memory_order_release);
+}
+
+/* Registry lock held: has t, flagged, left its reader? Then report it; true if we did. */
+static bool rescan_holdout(struct tps_thread *t)
+{
+	return !in_reader(t) && win_qs(t);
+}
+
+/*
+ * Step 4, registry lock held: sets the count, flags the holdouts, (TG5),
+ * and reports those that have left. Returns what the updater must take
+ * off the count once the registry lock is free.
+ *
+ * The count starts at TRACE_BIAS, so that no report can take it to zero
+ * before we are done; once we know how many threads we flagged (f) and how
+ * many the rescan reported (won), one decrement of TRACE_BIAS - f + won
+ * leaves exactly the holdouts that have not reported yet.
+ */
+static int trace_flag_and_rescan(void)
 {
 	struct tps_thread *t;
+	int flagged = 0, won = 0;
 
-	tps__registry_lock();
-	tps__registry_for_each (t) {
-		unsigned long n;
-
-		if (!atomic_load_explicit(&t->trace_need_qs, memory_order_relaxed))
-			continue;
-		/* (TG2) acquire: pairs with (TR2), the release store of the idle word. */
-		n = atomic_load_explicit(&t->trace_nesting, TPS__MO_RS_ACQUIRE);
-		if (!(n & TPS__TRACE_NEST_MASK))
-			report_qs(t);
+	/* The count before any flag: a holdout may report as soon as it sees one. */
+	atomic_store_explicit(&trace_holdouts, TRACE_BIAS, memory_order_relaxed);
+	if (!watch_all) {
+		for (unsigned int k = 0; k < nwatch; k++)
+			flag_holdout(watch[k]);
+		flagged = (int)nwatch;
+	} else {
+		/* Sweep again: flag (and count) exactly those still inside a reader. */
+		for (unsigned int i = 0; i < tps__registry_end; i++) {
+			t = tps__registry_table[i];
+			if (t && in_reader(t)) {
+				flag_holdout(t);
+				flagged++;
+			}
+		}
+		for (t = tps__registry_own; t; t = t->next) {
+			if (in_reader(t)) {
+				flag_holdout(t);
+				flagged++;
+			}
+		}
 	}
-	tps__registry_unlock();
+	/*
+	 * (TG5) membarrier: pairs with (TR3) in tps_rcu_read_unlock_trace()
+	 * (fallback: (TR3f)), store-buffer pattern: either the rescan below
+	 * sees a holdout's idle word, or that holdout's unlock, after its
+	 * idle store, sees its flag and reports.
+	 */
+	tps__fence_heavy();
+	if (!watch_all) {
+		for (unsigned int k = 0; k < nwatch; k++)
+			won += rescan_holdout(watch[k]);
+	} else {
+		for (unsigned int i = 0; i < tps__registry_end; i++) {
+			t = tps__registry_table[i];
+			if (t && atomic_load_explicit(&t->trace_need_qs, memory_order_relaxed))
+				won += rescan_holdout(t);
+		}
+		for (t = tps__registry_own; t; t = t->next)
+			if (atomic_load_explicit(&t->trace_need_qs, memory_order_relaxed))
+				won += rescan_holdout(t);
+	}
+	return TRACE_BIAS - flagged + won;
 }
 
 /* Step 4: spin, then sleep until the last holdout reports. */
@@ -137,30 +236,44 @@ static void wait_for_holdouts(void)
 /* One grace period, run by tps__gpseq_wait() with trace_gpseq's mutex held. */
 static void trace_gp(void *arg)
 {
+	bool holdouts;
+	int drop;
+
 	(void)arg;
 	/*
-	 * No thread registered: a thread that registers later takes the
-	 * registry lock after the snapshot did, so its readers see the
-	 * caller's unpublish. Nothing to wait for.
+	 * (TG0) full fence, pairs with (RG3) in the registry and with (S0) in
+	 * tps__gpseq_snap() of every caller this grace period serves: with no
+	 * thread counted, a thread that registers later sees the callers'
+	 * unpublish in all its readers. Nothing to wait for.
 	 */
-	if (!TRACE_GP_BROKEN && trace_snapshot() == 0)
+	tps_smp_mb();
+	if (!TRACE_GP_BROKEN && tps__registry_count() == 0)
 		return;
 	/*
-	 * (TG1) membarrier: pairs with (TR1) in tps_rcu_read_lock_trace() and
-	 * (TR3) in tps_rcu_read_unlock_trace() (fallback: (TR1f), (TR3f)), and
-	 * with (S0) in tps__gpseq_snap(). Either the scan sees a reader's
-	 * lock, or that reader sees the caller's unpublish; either the scan
-	 * sees a reader's idle word, or that reader's unlock sees its flag.
+	 * (TG1) membarrier: pairs with (TR1) in tps_rcu_read_lock_trace()
+	 * (fallback: (TR1f)) and with (S0) in tps__gpseq_snap(): either the
+	 * sweep sees a reader's lock, or that reader sees the caller's
+	 * unpublish.
 	 */
 	tps__fence_heavy();
 	if (!TRACE_GP_BROKEN) {
-		trace_scan();
-		drop_holdout();
-		wait_for_holdouts();
+		tps__registry_lock();
+		holdouts = trace_sweep() != 0;
+		drop = holdouts ? trace_flag_and_rescan() : 0;
+		tps__registry_unlock();
+		if (holdouts) {
+			/*
+			 * The bias, the threads not flagged and the rescan's
+			 * reports, in one decrement: (TQ2) as in
+			 * drop_holdout(); no need to wake ourselves.
+			 */
+			atomic_fetch_sub_explicit(&trace_holdouts, drop, memory_order_acq_rel);
+			wait_for_holdouts();
+		}
 	}
 	/*
 	 * (TG4) full fence: the caller's reclaim (the free after we return)
-	 * after every load of the scan and of the holdout count. Pairs with
+	 * after every load of the sweeps and of the holdout count. Pairs with
 	 * (TR2)/(TG2) and (TQ2)/(TG3): those order each holdout's critical
 	 * section before what we saw, and this orders what we saw before the
 	 * free, so no reader that began before the grace period sees the
@@ -289,10 +402,10 @@ void tps__trace_read_unlock_slow(void)
 	section = t->registered == TPS__REG_SECTION;
 	if (tps_unlikely(section))
 		tps__registry_block_signals(&old);
-	/* (TR2f) release, as (TR2): pairs with (TG2) in the scan. */
+	/* (TR2f) release, as (TR2): pairs with (TG2) in the sweep and rescan. */
 	atomic_store_explicit(&t->trace_nesting, TPS__TRACE_REGISTERED | TPS__TRACE_FALLBACK,
 	                      TPS__MO_RS_RELEASE);
-	/* (TR3f) full fence: pairs with (TG1), a plain fence in fallback mode. */
+	/* (TR3f) full fence: pairs with (TG5), a plain fence in fallback mode. */
 	tps_smp_mb();
 	if (atomic_load_explicit(&t->trace_need_qs, TPS__MO_RS_RELAXED))
 		tps__trace_report_qs();

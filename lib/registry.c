@@ -4,9 +4,17 @@
  *
  * Each thread's record (struct tps_thread) lives in its initial-exec TLS, so
  * the inline read sides reach it with one %fs-relative access. The registry
- * links the records of registered threads in a list protected by a mutex.
- * Grace periods walk the list with the mutex held and never keep a pointer
- * to a record after they drop it, because a thread that exits frees its TLS.
+ * keeps pointers to the records of registered threads in a table, under a
+ * mutex: a grace period sweeps the table in order, loading the pointers in
+ * sequence and the records' words with no load depending on another
+ * record (a linked list would make each step wait for the last). The
+ * lowest free entry is taken first, so that the sweep stays short. Grace
+ * periods hold the mutex while they read records, and never keep a pointer
+ * to one after they drop it, because a thread that exits frees its TLS.
+ *
+ * A thread that finds no room in the table (it could not grow) is linked
+ * on a list that grace periods walk after the table: registration never
+ * fails.
  *
  * A thread registers on its first read-side critical section (or explicitly)
  * and is unregistered by a pthread key destructor when it exits. Signals are
@@ -21,7 +29,7 @@
  * the registry (a grace period's scan, interrupted by the signal): it cannot
  * take the mutex its own thread holds or is about to take. It pushes its
  * record on a lock-free stack instead, which every holder of the mutex
- * drains into the list as soon as it has the mutex. (RG1) in drain_pending()
+ * drains into the table as soon as it has the mutex. (RG1) in drain_pending()
  * shows why a scan that misses such a record needs no wait for it.
  *
  * A record may stay in the list only while an exit destructor will take it
@@ -38,6 +46,8 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -45,9 +55,24 @@
 
 __thread struct tps_thread tps__self __attribute__((tls_model("initial-exec")));
 
-struct tps_thread *tps__registry_head;
+/*
+ * The table, its room, and one past its highest entry in use. It starts as
+ * a static array of 64 entries, and doubles. Larger tables are mapped, not
+ * allocated: a signal handler may register a thread (and grow the table),
+ * and malloc() is not async-signal-safe; mmap() and munmap() are plain
+ * system calls.
+ */
+#define TABLE_FIRST_ROOM 64
+static struct tps_thread *first_table[TABLE_FIRST_ROOM];
+struct tps_thread **tps__registry_table = first_table;
+static unsigned int table_room = TABLE_FIRST_ROOM;
+unsigned int tps__registry_end;
+/* Records that found no room in the table (linked by next and prev). */
+struct tps_thread *tps__registry_own;
+/* Registered threads (see tps__registry_count()). */
+static _Atomic unsigned long registered;
 static pthread_mutex_t registry_mutex = PTHREAD_MUTEX_INITIALIZER;
-/* Records registered from a handler, not yet in the list (linked by next). */
+/* Records registered from a handler, not yet in the registry (linked by next). */
 static _Atomic(struct tps_thread *) pending;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
@@ -74,6 +99,21 @@ static __thread _Atomic int leave_deferred __attribute__((tls_model("initial-exe
  */
 static void (*_Atomic unregister_hook)(void);
 static void (*_Atomic register_hook)(void);
+/* Test hook: while set, the table cannot grow. */
+static _Atomic bool alloc_fails;
+
+TPS_EXPORT void tps__registry_set_alloc_fail(bool fail);
+void tps__registry_set_alloc_fail(bool fail)
+{
+	atomic_store_explicit(&alloc_fails, fail, memory_order_relaxed);
+}
+
+/* Test hook: the calling thread's index in the table; -1 when it has none. */
+TPS_EXPORT int tps__registry_self_index(void);
+int tps__registry_self_index(void)
+{
+	return tps__self.registered ? tps__self.index : -1;
+}
 
 TPS_EXPORT void tps__registry_set_unregister_hook(void (*hook)(void));
 void tps__registry_set_unregister_hook(void (*hook)(void))
@@ -98,13 +138,15 @@ static void run_hook(void (*_Atomic *hook)(void))
 		fn();
 }
 
+/* Mutex held: t, which found no room in the table, joins the list. */
 static void link_record(struct tps_thread *t)
 {
+	t->index = -1;
 	t->prev = NULL;
-	t->next = tps__registry_head;
+	t->next = tps__registry_own;
 	if (t->next)
 		t->next->prev = t;
-	tps__registry_head = t;
+	tps__registry_own = t;
 }
 
 static void unlink_record(struct tps_thread *t)
@@ -112,13 +154,86 @@ static void unlink_record(struct tps_thread *t)
 	if (t->prev)
 		t->prev->next = t->next;
 	else
-		tps__registry_head = t->next;
+		tps__registry_own = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
 	t->next = t->prev = NULL;
 }
 
-/* Mutex held: moves the records pushed by handlers into the list. */
+/* Mutex held: more room in the table; false (nothing changed) when memory is short. */
+static bool grow_table(void)
+{
+	unsigned int room = 2 * table_room;
+	struct tps_thread **table;
+
+	if (atomic_load_explicit(&alloc_fails, memory_order_relaxed))
+		return false;
+	table = mmap(NULL, room * sizeof(*table), PROT_READ | PROT_WRITE,
+	             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (table == MAP_FAILED)
+		return false;
+	memcpy(table, tps__registry_table, table_room * sizeof(*table));
+	if (tps__registry_table != first_table)
+		munmap(tps__registry_table, table_room * sizeof(*table));
+	tps__registry_table = table;
+	table_room = room;
+	return true;
+}
+
+/* Mutex held: t enters the registry, at the lowest free index of the table if it can. */
+static void add_record(struct tps_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < tps__registry_end && tps__registry_table[i]; i++)
+		;
+	if (i == table_room && !grow_table()) {
+		link_record(t);
+		return;
+	}
+	tps__registry_table[i] = t;
+	t->index = (int)i;
+	if (i >= tps__registry_end)
+		tps__registry_end = i + 1;
+}
+
+/* Mutex held: t leaves the registry; the sweep shrinks past empty entries. */
+static void remove_record(struct tps_thread *t)
+{
+	if (t->index < 0) {
+		unlink_record(t);
+		return;
+	}
+	tps__registry_table[t->index] = NULL;
+	while (tps__registry_end > 0 && !tps__registry_table[tps__registry_end - 1])
+		tps__registry_end--;
+}
+
+unsigned long tps__registry_count(void)
+{
+	/*
+	 * (RG5) acquire: pairs with (RG4), the release decrement of a thread
+	 * that leaves: a zero read from it orders that thread's readers before
+	 * what the grace period's caller does next.
+	 */
+	return atomic_load_explicit(&registered, memory_order_acquire);
+}
+
+/*
+ * After the thread is in the registry and before its first reader:
+ * counts it. (RG3) full fence, pairs with the full fence a grace period
+ * issues before tps__registry_count() ((G0) in rcu.c, (TG0) in
+ * rcu_trace.c): either that grace period sees the thread counted, and
+ * looks at its record, or this thread's readers see everything the grace
+ * period's callers did before (store-buffer pattern).
+ */
+static void count_registered(void)
+{
+	atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed);
+	tps_smp_mb();
+}
+
+/* Mutex held: moves the records pushed by handlers into the registry. */
 static void drain_pending(void)
 {
 	/*
@@ -133,7 +248,7 @@ static void drain_pending(void)
 	while (t) {
 		struct tps_thread *next = t->next;
 
-		link_record(t);
+		add_record(t);
 		t = next;
 	}
 }
@@ -176,35 +291,24 @@ void tps__registry_unlock(void)
 		leave_deferred_section();
 }
 
-unsigned long tps__registry_count(void)
-{
-	struct tps_thread *t;
-	unsigned long n = 0;
-
-	tps__registry_lock();
-	tps__registry_for_each (t)
-		n++;
-	tps__registry_unlock();
-	return n;
-}
-
-bool tps__registry_empty(void)
-{
-	bool empty;
-
-	tps__registry_lock();
-	empty = tps__registry_head == NULL;
-	tps__registry_unlock();
-	return empty;
-}
-
 /* Removes t (the calling thread's record) from the registry. */
 static void unregister_record(struct tps_thread *t)
 {
+	int wake;
+
 	tps__registry_lock();
-	unlink_record(t);
+	remove_record(t);
 	/* A tasks-trace grace period may wait for t: it leaves quiescent. */
 	tps__trace_thread_gone(t);
+	/*
+	 * A thread that exits inside a classic reader (a broken rule: debug
+	 * builds abort before this) may be the one a sleeping updater waits
+	 * for; the updater set our rcu_wake flag under the registry lock, so
+	 * we see it here, and wake it below: its rescan no longer finds us.
+	 * (W1) acquire, as in tps__rcu_wake_updater(); cleared, so that a
+	 * later registration starts with no flag.
+	 */
+	wake = atomic_exchange_explicit(&t->rcu_wake, 0, memory_order_acquire);
 	/*
 	 * Zero words mean "unregistered": the next reader takes the slow path
 	 * and registers again. No grace period looks at t any more. Signals
@@ -215,15 +319,11 @@ static void unregister_record(struct tps_thread *t)
 	atomic_store_explicit(&t->trace_nesting, 0, memory_order_relaxed);
 	run_hook(&unregister_hook);
 	t->registered = 0;
+	/* (RG4) release: the thread's readers, all done, before it is uncounted. */
+	atomic_fetch_sub_explicit(&registered, 1, memory_order_release);
 	tps__registry_unlock();
-	/*
-	 * A thread that exits inside a classic reader (a broken rule: debug
-	 * builds abort before this) may be the one a sleeping updater waits
-	 * for; it set our rcu_wake flag under the registry lock, so we see it
-	 * here. Wake it: its rescan no longer finds us.
-	 */
-	if (atomic_load_explicit(&t->rcu_wake, memory_order_relaxed))
-		tps__rcu_wake_updater();
+	if (wake)
+		tps__rcu_futex_wake();
 }
 
 /*
@@ -305,6 +405,8 @@ static void link_self(struct tps_thread *t, int how)
 	if (!tps__fence_freeze() || how == TPS__REG_SECTION)
 		idle |= TPS__RCU_FALLBACK;
 	/* Idle words first: grace periods see a registered, quiescent thread. */
+	atomic_store_explicit(&t->rcu_wake, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->trace_need_qs, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->rcu_ctr, idle, memory_order_relaxed);
 	atomic_store_explicit(&t->trace_nesting, idle, memory_order_relaxed);
 	t->registered = how;
@@ -312,9 +414,10 @@ static void link_self(struct tps_thread *t, int how)
 		push_pending(t); /* a handler inside our own use of the registry */
 	} else {
 		tps__registry_lock();
-		link_record(t);
+		add_record(t);
 		tps__registry_unlock();
 	}
+	count_registered();
 }
 
 /*
@@ -463,9 +566,12 @@ void tps__registry_fork_child(void)
 {
 	struct tps_thread *self = &tps__self;
 
-	tps__registry_head = NULL;
+	memset(tps__registry_table, 0, table_room * sizeof(*tps__registry_table));
+	tps__registry_end = 0;
+	tps__registry_own = NULL;
 	atomic_store_explicit(&pending, NULL, memory_order_relaxed);
+	atomic_store_explicit(&registered, self->registered ? 1 : 0, memory_order_relaxed);
 	if (self->registered)
-		link_record(self);
+		add_record(self);
 	tps__registry_unlock(); /* the forking thread took it in prepare */
 }

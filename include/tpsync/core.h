@@ -180,6 +180,12 @@ TPS_EXPORT int tps_force_fallback(void);
 #define TPS__TRACE_REGISTERED TPS__RCU_REGISTERED
 
 /** @cond INTERNAL */
+/*
+ * A thread's record, in its TLS (so no two threads' records share a cache
+ * line). Not aligned further: a library loaded with dlopen() takes its
+ * initial-exec TLS from a small reserve, which alignment padding could
+ * exhaust.
+ */
 struct tps_thread {
 	/* Read-side words, written by the owning thread only. */
 	TPS__ATOMIC(unsigned long) rcu_ctr;
@@ -193,9 +199,14 @@ struct tps_thread {
 	 * atomic, as C11 asks of objects a signal handler shares; relaxed.
 	 */
 	TPS__ATOMIC(unsigned int) tp_recursion;
-	/* Registry links: protected by the registry lock. */
+	/*
+	 * Registry (lib/registry.c), under its lock: the record's index in
+	 * the registry's table, or -1 while it is on the list (linked by next
+	 * and prev) of records that found no room in the table.
+	 */
 	struct tps_thread *next;
 	struct tps_thread *prev;
+	int index;
 	/*
 	 * Owning thread only (signals blocked while it changes): 0, or in the
 	 * registry for good (1) or for its open critical sections only (2).

@@ -8,10 +8,11 @@
  * sleep, block on I/O and take page faults for as long as they like; the
  * grace period simply waits. They work in signal handlers.
  *
- * Grace period: take a snapshot of the registered threads, set each one's
- * need_qs flag, one membarrier, then every thread outside a reader is
- * quiescent; the others report at their outermost unlock. Whoever clears a
- * thread's need_qs first (the updater's scan or the thread itself) counts it.
+ * Grace period: one membarrier, then every registered thread outside a
+ * reader is quiescent; the others (holdouts) get a need_qs flag, a second
+ * membarrier, and report at their outermost unlock. Whoever clears a
+ * holdout's need_qs first (the updater's rescan or the thread itself)
+ * counts it.
  */
 #ifndef TPSYNC_RCU_TRACE_H
 #define TPSYNC_RCU_TRACE_H
@@ -43,7 +44,7 @@ static inline void tps_rcu_read_lock_trace(void)
 		tps__atomic_store(&t->trace_nesting, TPS__TRACE_REGISTERED | 1, TPS__MO_RS_RELAXED);
 		/*
 		 * (TR1) Compiler barrier, a full fence where it pairs with the
-		 * membarrier (TG1) in trace_gp(): either the grace period's scan
+		 * membarrier (TG1) in trace_gp(): either the grace period's sweep
 		 * sees this reader inside, or this critical section sees every
 		 * store the updater made before that membarrier.
 		 */
@@ -75,13 +76,14 @@ static inline void tps_rcu_read_unlock_trace(void)
 		/*
 		 * (TR2) release: the critical section is complete before the
 		 * idle word is seen; pairs with (TG2), the acquire load in the
-		 * scan of lib/rcu_trace.c.
+		 * sweep and rescan of lib/rcu_trace.c.
 		 */
 		tps__atomic_store(&t->trace_nesting, TPS__TRACE_REGISTERED, TPS__MO_RS_RELEASE);
 		/*
-		 * (TR3) Compiler barrier, a full fence where it pairs with
-		 * (TG1): either the scan sees the idle word, or the load below
-		 * sees the need_qs flag the updater set before (TG1).
+		 * (TR3) Compiler barrier, a full fence where it pairs with the
+		 * membarrier (TG5) in lib/rcu_trace.c: either the rescan sees
+		 * the idle word, or the load below sees the need_qs flag the
+		 * updater set before (TG5).
 		 */
 		tps_barrier();
 		if (tps_unlikely(tps__atomic_load(&t->trace_need_qs, TPS__MO_RS_RELAXED)))

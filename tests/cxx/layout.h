@@ -83,6 +83,7 @@ struct tps_layout_atomics {
 	F(tps_thread, tp_recursion)                                                                \
 	F(tps_thread, next)                                                                        \
 	F(tps_thread, prev)                                                                        \
+	F(tps_thread, index)                                                                       \
 	F(tps_thread, registered)                                                                  \
 	S(tps__rcu_gp)                                                                             \
 	F(tps__rcu_gp, ctr)                                                                        \

@@ -3,13 +3,20 @@
  * tests/unit/test_registry.c - the thread registry: registration on the
  * first reader, explicit registration and unregistration (-EBUSY inside a
  * reader), unregistration at thread exit, and all of it while grace periods
- * run.
+ * run; the registry's table: grown, its entries reused, out of memory
+ * while a grace period waits.
  */
 #include "unit.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <tpsync/rcu.h>
+#include <tpsync/rcu_trace.h>
+
+/* Test hooks of lib/registry.c: the table cannot grow; the caller's index in it. */
+TPS_EXPORT void tps__registry_set_alloc_fail(bool fail);
+TPS_EXPORT int tps__registry_self_index(void);
 
 static void rcu_lock_step(void)
 {
@@ -342,6 +349,284 @@ static void test_wait_for_reader_during_churn(void **state)
 	unit_puppet_stop(&reader);
 }
 
+/* ---- The table: grown, entries reused, out of memory ---- */
+
+/* Registered threads that wait, some inside readers, until released. */
+struct crowd {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int ready;
+	bool go;
+};
+
+struct crowd_member {
+	struct crowd *c;
+	pthread_t tid;
+	/* Hold readers while waiting (listed_reader: only when not in the table). */
+	bool reader;
+	bool listed_reader;
+	/* What registration gave: an index in the table, or none (-1: on the list). */
+	int index;
+	bool listed;
+	bool held;
+};
+
+#define CROWD_INIT                                                                                 \
+	{                                                                                          \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER                \
+	}
+
+static void *crowd_thread(void *arg)
+{
+	struct crowd_member *m = arg;
+	struct crowd *c = m->c;
+
+	if (tps_register_thread() != 0)
+		return (void *)1;
+	m->index = tps__registry_self_index();
+	m->listed = m->index < 0;
+	m->held = m->reader || (m->listed_reader && m->listed);
+	if (m->held) {
+		tps_rcu_read_lock();
+		tps_rcu_read_lock_trace();
+	}
+	pthread_mutex_lock(&c->lock);
+	c->ready++;
+	pthread_cond_broadcast(&c->cond);
+	while (!c->go)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	if (m->held) {
+		tps_rcu_read_unlock_trace();
+		tps_rcu_read_unlock();
+	}
+	return NULL;
+}
+
+/*
+ * Crowd threads only wait: small stacks, so that hundreds of them fit in a
+ * 32-bit address space.
+ */
+#define CROWD_STACK_BYTES (256 * 1024)
+
+/* Starts m (its fields set) and waits until it has registered. */
+static void crowd_add(struct crowd *c, struct crowd_member *m)
+{
+	pthread_attr_t attr;
+	int before;
+
+	pthread_mutex_lock(&c->lock);
+	before = c->ready;
+	pthread_mutex_unlock(&c->lock);
+	m->c = c;
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstacksize(&attr, CROWD_STACK_BYTES), 0);
+	assert_int_equal(pthread_create(&m->tid, &attr, crowd_thread, m), 0);
+	pthread_attr_destroy(&attr);
+	pthread_mutex_lock(&c->lock);
+	while (c->ready == before)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void crowd_release(struct crowd *c, struct crowd_member *m, int n)
+{
+	pthread_mutex_lock(&c->lock);
+	c->go = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < n; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(m[i].tid, &ret), 0);
+		assert_null(ret);
+	}
+}
+
+static void trace_synchronize_step(void)
+{
+	tps_synchronize_rcu_tasks_trace();
+}
+
+/* The updater has been waiting for a while and is still waiting. */
+static void assert_still_waiting(struct unit_puppet *updater)
+{
+	unit_puppet_settle(updater);
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(unit_puppet_done(updater));
+}
+
+/*
+ * A reader at index 99 or above holds a grace period; while it waits, 200
+ * more threads register, which grows (and moves) the table twice. The
+ * grace period still waits for that reader, and ends
+ * when it leaves.
+ */
+#define GROW_FIRST 100
+#define GROW_MORE 200
+
+static void test_table_grows_while_gp_waits(void **state)
+{
+	static struct crowd_member first[GROW_FIRST], more[GROW_MORE];
+	struct crowd c1 = CROWD_INIT, c2 = CROWD_INIT;
+	struct unit_puppet updater;
+
+	(void)state;
+	memset(first, 0, sizeof(first));
+	memset(more, 0, sizeof(more));
+	for (int i = 0; i < GROW_FIRST; i++) {
+		first[i].reader = i == GROW_FIRST - 1;
+		crowd_add(&c1, &first[i]);
+	}
+	assert_false(first[GROW_FIRST - 1].listed);
+	unit_puppet_start(&updater);
+	unit_puppet_post(&updater, synchronize_step);
+	assert_still_waiting(&updater);
+	for (int i = 0; i < GROW_MORE; i++)
+		crowd_add(&c2, &more[i]);
+	assert_still_waiting(&updater);
+	crowd_release(&c1, first, GROW_FIRST);
+	unit_puppet_wait(&updater);
+	crowd_release(&c2, more, GROW_MORE);
+	unit_puppet_stop(&updater);
+}
+
+/* Records the index registration gave, then exits. */
+static void *index_of_thread(void *arg)
+{
+	int *out = arg;
+
+	tps_register_thread();
+	*out = tps__registry_self_index();
+	for (int i = 0; i < 1000; i++) {
+		tps_rcu_read_lock();
+		tps_rcu_read_unlock();
+	}
+	return NULL;
+}
+
+/*
+ * While a grace period waits for a reader, a thread exits below another
+ * one, and a new thread takes its index (the lowest free one, not the end
+ * of the table) and runs readers there: the grace period keeps waiting for
+ * the first reader, and ends when it leaves.
+ */
+static void test_index_reuse_while_gp_waits(void **state)
+{
+	struct crowd cx = CROWD_INIT, cz = CROWD_INIT;
+	struct crowd_member x = {0}, z = {0};
+	struct unit_puppet reader, updater;
+	int reused = -2;
+
+	(void)state;
+	unit_puppet_start(&reader);
+	unit_puppet_start(&updater);
+	unit_puppet_run(&reader, rcu_lock_step);
+	unit_puppet_post(&updater, synchronize_step);
+	assert_still_waiting(&updater);
+	/* x, then z above it; x exits, and the next thread takes x's index. */
+	crowd_add(&cx, &x);
+	crowd_add(&cz, &z);
+	assert_true(x.index >= 0);
+	assert_true(z.index > x.index);
+	crowd_release(&cx, &x, 1);
+	unit_thread_join(unit_thread_start(index_of_thread, &reused));
+	assert_int_equal(reused, x.index);
+	assert_still_waiting(&updater);
+	unit_puppet_run(&reader, rcu_unlock_step);
+	unit_puppet_wait(&updater);
+	crowd_release(&cz, &z, 1);
+	unit_puppet_stop(&updater);
+	unit_puppet_stop(&reader);
+}
+
+/*
+ * When the table cannot grow, registration still succeeds: the thread
+ * goes on the registry's list. Threads register until one does; it holds a
+ * classic and a tasks-trace reader, and grace periods of both flavours
+ * wait for it. Afterwards the table grows again. (Run before the tests
+ * that grow the table: fewer threads fill it.)
+ */
+#define NOMEM_MAX 2048
+
+static void test_table_allocation_failure(void **state)
+{
+	static struct crowd_member m[NOMEM_MAX];
+	struct crowd c = CROWD_INIT;
+	struct unit_puppet rcu_updater, trace_updater;
+	int after = -2;
+	int n = 0;
+
+	(void)state;
+	memset(m, 0, sizeof(m));
+	tps__registry_set_alloc_fail(true);
+	do {
+		m[n].listed_reader = true;
+		crowd_add(&c, &m[n]);
+	} while (!m[n++].listed && n < NOMEM_MAX);
+	tps__registry_set_alloc_fail(false);
+	assert_true(m[n - 1].listed);
+	assert_true(m[n - 1].held);
+	unit_puppet_start(&rcu_updater);
+	unit_puppet_start(&trace_updater);
+	unit_puppet_post(&rcu_updater, synchronize_step);
+	unit_puppet_post(&trace_updater, trace_synchronize_step);
+	assert_still_waiting(&rcu_updater);
+	assert_false(unit_puppet_done(&trace_updater));
+	/* The table grows again: a new thread gets an index. */
+	unit_thread_join(unit_thread_start(index_of_thread, &after));
+	assert_true(after >= 0);
+	assert_false(unit_puppet_done(&rcu_updater));
+	assert_false(unit_puppet_done(&trace_updater));
+	crowd_release(&c, m, n);
+	unit_puppet_wait(&rcu_updater);
+	unit_puppet_wait(&trace_updater);
+	unit_puppet_stop(&rcu_updater);
+	unit_puppet_stop(&trace_updater);
+}
+
+/*
+ * More threads inside readers than a grace period of either flavour keeps
+ * track of one by one (256): it waits for every one of them all the same. The first 260
+ * (the lowest indices, which a grace period finds first) leave first; the
+ * grace period still waits for the last 40.
+ */
+#define MANY_FIRST 260
+#define MANY_LAST 40
+
+static void test_many_readers_hold_gp(void **state)
+{
+	static struct crowd_member first[MANY_FIRST], last[MANY_LAST];
+	struct crowd c1 = CROWD_INIT, c2 = CROWD_INIT;
+	struct unit_puppet updater, trace_updater;
+
+	(void)state;
+	memset(first, 0, sizeof(first));
+	memset(last, 0, sizeof(last));
+	for (int i = 0; i < MANY_FIRST; i++) {
+		first[i].reader = true;
+		crowd_add(&c1, &first[i]);
+	}
+	for (int i = 0; i < MANY_LAST; i++) {
+		last[i].reader = true;
+		crowd_add(&c2, &last[i]);
+	}
+	unit_puppet_start(&updater);
+	unit_puppet_start(&trace_updater);
+	unit_puppet_post(&updater, synchronize_step);
+	unit_puppet_post(&trace_updater, trace_synchronize_step);
+	assert_still_waiting(&updater);
+	assert_still_waiting(&trace_updater);
+	crowd_release(&c1, first, MANY_FIRST);
+	assert_still_waiting(&updater);
+	assert_still_waiting(&trace_updater);
+	crowd_release(&c2, last, MANY_LAST);
+	unit_puppet_wait(&updater);
+	unit_puppet_wait(&trace_updater);
+	unit_puppet_stop(&updater);
+	unit_puppet_stop(&trace_updater);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +637,10 @@ int main(void)
 	        cmocka_unit_test(test_thread_churn_during_grace_periods),
 	        cmocka_unit_test(test_reregistration_during_grace_periods),
 	        cmocka_unit_test(test_wait_for_reader_during_churn),
+	        cmocka_unit_test(test_table_allocation_failure),
+	        cmocka_unit_test(test_table_grows_while_gp_waits),
+	        cmocka_unit_test(test_index_reuse_while_gp_waits),
+	        cmocka_unit_test(test_many_readers_hold_gp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
