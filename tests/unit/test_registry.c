@@ -17,6 +17,7 @@
 /* Test hooks of lib/registry.c: the table cannot grow; the caller's index in it. */
 TPS_EXPORT void tps__registry_set_alloc_fail(bool fail);
 TPS_EXPORT int tps__registry_self_index(void);
+TPS_EXPORT unsigned long tps__registry_count(void);
 
 static void rcu_lock_step(void)
 {
@@ -627,6 +628,80 @@ static void test_many_readers_hold_gp(void **state)
 	unit_puppet_stop(&trace_updater);
 }
 
+/*
+ * fork() with a grown table, some of its threads inside readers of both
+ * flavours: the child's registry holds only the forking thread (counted
+ * once, at index 0), its grace periods wait for none of the parent's
+ * readers, and threads the child starts register from index 1 and are
+ * waited for.
+ */
+#define FORK_CROWD 100
+
+static atomic_bool fork_reader_inside, fork_reader_left;
+
+static void *fork_child_reader(void *arg)
+{
+	(void)arg;
+	tps_rcu_read_lock();
+	tps_rcu_read_lock_trace();
+	atomic_store(&fork_reader_inside, true);
+	unit_sleep_ms(50);
+	atomic_store(&fork_reader_left, true);
+	tps_rcu_read_unlock_trace();
+	tps_rcu_read_unlock();
+	return NULL;
+}
+
+static void fork_child_checks(void *arg)
+{
+	int index = -2;
+
+	(void)arg;
+	child_check(tps__registry_count() == 1);
+	child_check(tps__registry_self_index() == 0);
+	/* The parent's readers are not in this process: nothing to wait for. */
+	tps_synchronize_rcu();
+	tps_synchronize_rcu_tasks_trace();
+	unit_thread_join(unit_thread_start(index_of_thread, &index));
+	child_check(index == 1);
+	child_check(tps__registry_count() == 1);
+	for (int flavour = 0; flavour < 2; flavour++) {
+		pthread_t t;
+
+		atomic_store(&fork_reader_inside, false);
+		atomic_store(&fork_reader_left, false);
+		t = unit_thread_start(fork_child_reader, NULL);
+		while (!atomic_load(&fork_reader_inside))
+			unit_sleep_ms(1);
+		if (flavour)
+			tps_synchronize_rcu_tasks_trace();
+		else
+			tps_synchronize_rcu();
+		child_check(atomic_load(&fork_reader_left));
+		unit_thread_join(t);
+	}
+	child_check(tps__registry_count() == 1);
+}
+
+static void test_fork_with_grown_table(void **state)
+{
+	static struct crowd_member m[FORK_CROWD];
+	struct crowd c = CROWD_INIT;
+	struct unit_child child;
+
+	(void)state;
+	memset(m, 0, sizeof(m));
+	assert_int_equal(tps_register_thread(), 0);
+	for (int i = 0; i < FORK_CROWD; i++) {
+		m[i].reader = i % 10 == 9;
+		crowd_add(&c, &m[i]);
+	}
+	assert_true(tps__registry_count() >= FORK_CROWD + 1);
+	unit_run_child(fork_child_checks, NULL, &child);
+	unit_expect_success(&child);
+	crowd_release(&c, m, FORK_CROWD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +716,7 @@ int main(void)
 	        cmocka_unit_test(test_table_grows_while_gp_waits),
 	        cmocka_unit_test(test_index_reuse_while_gp_waits),
 	        cmocka_unit_test(test_many_readers_hold_gp),
+	        cmocka_unit_test(test_fork_with_grown_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
