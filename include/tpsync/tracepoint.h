@@ -584,11 +584,16 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * symbol that only TPS_TRACEPOINT_DEFINE() defines: an executable that uses
  * a tracepoint no linked object defines fails to link, and a shared object
  * fails to load, as with a plain extern variable; two definitions in one
- * link are a duplicate symbol. Section directives only: no instruction.
+ * link are a duplicate symbol. The code that holds the reference refers to
+ * the data word in turn, by a relocation that changes no byte
+ * (BFD_RELOC_NONE): the word stays as long as that code does, also when the
+ * linker drops unreferenced sections (--gc-sections). Section directives
+ * and a relocation only: no instruction.
  */
 #define TPS__TP_NEED(tp)                                                                           \
 	__asm__(".pushsection .data.tps_tpdef_refs,\"aw\"\n\t.balign " TPS__STR(                   \
-	        __SIZEOF_POINTER__) "\n\t.dc.a tps__tpdef_" #tp "\n\t.popsection")
+	        __SIZEOF_POINTER__) "\n9971:\t.dc.a tps__tpdef_" #tp                               \
+	                            "\n\t.popsection\n\t.reloc ., BFD_RELOC_NONE, 9971b")
 
 /* The generated functions: a file need not use them all (clang warns otherwise). */
 #define TPS__TP_INLINE static inline __attribute__((unused))
