@@ -713,7 +713,10 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  * never to another object's definition of the same name (see
  * TPS__TP_DECL_ATTRS). Set in assembly, where it does not change how the
  * compiler reaches the variable (through the GOT where it may be
- * preempted; the linker resolves that entry to this object).
+ * preempted; the linker resolves that entry to this object). Inside the
+ * constructor, not at file scope: clang's link-time optimization drops a
+ * file-scope directive on a symbol that file-scope assembly (the SDT
+ * semaphore's .set) also names.
  */
 #define TPS__TP_PROTECTED(tp) __asm__(".protected tps__tp_" #tp)
 
@@ -728,7 +731,6 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	        .proto = tps__tp_proto_##tp,                                                       \
 	        .signature = NULL,                                                                 \
 	};                                                                                         \
-	TPS__TP_PROTECTED(tp);                                                                     \
 	/* What TPS__TP_NEED() refers to: defined here only (in a section of its */                \
 	/* own, which AddressSanitizer leaves alone: objects may each define it). */               \
 	TPS__EXTERN_C char tps__tpdef_##tp;                                                        \
@@ -739,6 +741,7 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	                &tps__tp_##tp;                                                             \
 	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
+		TPS__TP_PROTECTED(tp);                                                             \
 		tps__tracepoint_section_register(__start_tps_tracepoints, __stop_tps_tracepoints); \
 	}                                                                                          \
 	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
