@@ -563,12 +563,15 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * the object's call sites, section and SDT note bind to it even when
  * another object in the global scope defines the same name. Other objects
  * reach an instance by name through the dynamic linker, as before. The
- * declaration is weak so that every compiler reaches a variable not
- * defined in the translation unit through the GOT, also in an executable
- * (-fPIE, -fno-pic): a direct access there would make the linker move the
- * instance of a shared object into the executable (a copy relocation),
- * leaving the SDT note and the section of its own object to a word the
- * call sites no longer read.
+ * declaration is weak so that gcc and clang reach a variable not defined in
+ * the translation unit through the GOT, also in a -fPIE executable: a
+ * direct access there would make the linker move the instance of a shared
+ * object into the executable (a copy relocation), leaving the SDT note and
+ * the section of its own object to a word the call sites no longer read.
+ * Not under -fno-pic on x86 (x86-64, i386), where both compilers access
+ * even a weak variable directly: such an executable cannot use a
+ * tracepoint a shared object defines (the linker refuses the copy
+ * relocation against a protected symbol); compile it with -fPIE or -fPIC.
  */
 #ifdef __cplusplus
 #define TPS__EXTERN_C extern "C"
