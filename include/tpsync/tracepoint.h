@@ -558,20 +558,19 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * namespace: the SDT note and the registry refer to it by its C name, and C
  * and C++ files share it.
  *
- * Each object (the executable or a shared object) that defines a tracepoint
- * owns its instance: the definition is protected (TPS__TP_PROTECTED), so
- * the object's call sites, section and SDT note bind to it even when
- * another object in the global scope defines the same name. Other objects
- * reach an instance by name through the dynamic linker, as before. The
- * declaration is weak so that gcc and clang reach a variable not defined in
- * the translation unit through the GOT, also in a -fPIE executable: a
- * direct access there would make the linker move the instance of a shared
- * object into the executable (a copy relocation), leaving the SDT note and
- * the section of its own object to a word the call sites no longer read.
- * Not under -fno-pic on x86 (x86-64, i386), where both compilers access
- * even a weak variable directly: such an executable cannot use a
- * tracepoint a shared object defines (the linker refuses the copy
- * relocation against a protected symbol); compile it with -fPIE or -fPIC.
+ * The declaration is weak so that gcc and clang reach a variable not
+ * defined in the translation unit through the GOT, also in a -fPIE
+ * executable: a direct access there would make the linker move the instance
+ * of a shared object into the executable (a copy relocation), leaving the
+ * SDT note and the section of its own object to a word the call sites no
+ * longer read. (Under -fno-pic on x86 both compilers still access it
+ * directly: such an executable keeps the copy relocation, and perf's
+ * semaphore for that library's tracepoint is then not the word read.)
+ * References go by name through the dynamic linker to the first definition
+ * in the global scope, so two objects in the global scope that define the
+ * same tracepoint share the first one's instance (a known limit: a
+ * protected definition would keep them apart, but would make the linker
+ * refuse a -fno-pic executable that uses a library's tracepoint).
  */
 #ifdef __cplusplus
 #define TPS__EXTERN_C extern "C"
@@ -711,18 +710,6 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  */
 #define TPS__TP_CTOR_PRIO 101
 
-/*
- * The definition is protected: references from its own object bind to it,
- * never to another object's definition of the same name (see
- * TPS__TP_DECL_ATTRS). Set in assembly, where it does not change how the
- * compiler reaches the variable (through the GOT where it may be
- * preempted; the linker resolves that entry to this object). Inside the
- * constructor, not at file scope: clang's link-time optimization drops a
- * file-scope directive on a symbol that file-scope assembly (the SDT
- * semaphore's .set) also names.
- */
-#define TPS__TP_PROTECTED(tp) __asm__(".protected tps__tp_" #tp)
-
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
 	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
 	        .name = tps__tp_name_##tp,                                                         \
@@ -744,7 +731,6 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	                &tps__tp_##tp;                                                             \
 	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
-		TPS__TP_PROTECTED(tp);                                                             \
 		tps__tracepoint_section_register(__start_tps_tracepoints, __stop_tps_tracepoints); \
 	}                                                                                          \
 	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
