@@ -558,17 +558,19 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * namespace: the SDT note and the registry refer to it by its C name, and C
  * and C++ files share it.
  *
- * Each object (the executable or a shared object) that defines a tracepoint
- * owns its instance: the definition is protected (TPS__TP_PROTECTED), so
- * the object's call sites, section and SDT note bind to it even when
- * another object in the global scope defines the same name. Other objects
- * reach an instance by name through the dynamic linker, as before. The
- * declaration is weak so that every compiler reaches a variable not
- * defined in the translation unit through the GOT, also in an executable
- * (-fPIE, -fno-pic): a direct access there would make the linker move the
- * instance of a shared object into the executable (a copy relocation),
- * leaving the SDT note and the section of its own object to a word the
- * call sites no longer read.
+ * The declaration is weak so that gcc and clang reach a variable not
+ * defined in the translation unit through the GOT, also in a -fPIE
+ * executable: a direct access there would make the linker move the instance
+ * of a shared object into the executable (a copy relocation), leaving the
+ * SDT note and the section of its own object to a word the call sites no
+ * longer read. (Under -fno-pic on x86 both compilers still access it
+ * directly: such an executable keeps the copy relocation, and perf's
+ * semaphore for that library's tracepoint is then not the word read.)
+ * References go by name through the dynamic linker to the first definition
+ * in the global scope, so two objects in the global scope that define the
+ * same tracepoint share the first one's instance (a known limit: a
+ * protected definition would keep them apart, but would make the linker
+ * refuse a -fno-pic executable that uses a library's tracepoint).
  */
 #ifdef __cplusplus
 #define TPS__EXTERN_C extern "C"
@@ -584,11 +586,16 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * symbol that only TPS_TRACEPOINT_DEFINE() defines: an executable that uses
  * a tracepoint no linked object defines fails to link, and a shared object
  * fails to load, as with a plain extern variable; two definitions in one
- * link are a duplicate symbol. Section directives only: no instruction.
+ * link are a duplicate symbol. The code that holds the reference refers to
+ * the data word in turn, by a relocation that changes no byte
+ * (BFD_RELOC_NONE): the word stays as long as that code does, also when the
+ * linker drops unreferenced sections (--gc-sections). Section directives
+ * and a relocation only: no instruction.
  */
 #define TPS__TP_NEED(tp)                                                                           \
 	__asm__(".pushsection .data.tps_tpdef_refs,\"aw\"\n\t.balign " TPS__STR(                   \
-	        __SIZEOF_POINTER__) "\n\t.dc.a tps__tpdef_" #tp "\n\t.popsection")
+	        __SIZEOF_POINTER__) "\n9971:\t.dc.a tps__tpdef_" #tp                               \
+	                            "\n\t.popsection\n\t.reloc ., BFD_RELOC_NONE, 9971b")
 
 /* The generated functions: a file need not use them all (clang warns otherwise). */
 #define TPS__TP_INLINE static inline __attribute__((unused))
@@ -703,15 +710,6 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
  */
 #define TPS__TP_CTOR_PRIO 101
 
-/*
- * The definition is protected: references from its own object bind to it,
- * never to another object's definition of the same name (see
- * TPS__TP_DECL_ATTRS). Set in assembly, where it does not change how the
- * compiler reaches the variable (through the GOT where it may be
- * preempted; the linker resolves that entry to this object).
- */
-#define TPS__TP_PROTECTED(tp) __asm__(".protected tps__tp_" #tp)
-
 #define TPS__TRACEPOINT_DEFINE(tp, reg, unreg)                                                     \
 	TPS__SDT_SECTION struct tps_tracepoint tps__tp_##tp = {                                    \
 	        .name = tps__tp_name_##tp,                                                         \
@@ -723,7 +721,6 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	        .proto = tps__tp_proto_##tp,                                                       \
 	        .signature = NULL,                                                                 \
 	};                                                                                         \
-	TPS__TP_PROTECTED(tp);                                                                     \
 	/* What TPS__TP_NEED() refers to: defined here only (in a section of its */                \
 	/* own, which AddressSanitizer leaves alone: objects may each define it). */               \
 	TPS__EXTERN_C char tps__tpdef_##tp;                                                        \
