@@ -203,6 +203,14 @@ static void wait_for_old_readers(struct rcu_watch *w)
 	atomic_store_explicit(&tps__rcu_gp.futex, 0, memory_order_relaxed);
 }
 
+/* Test hook: runs in a grace period between the first sweep and the first wait. */
+static void (*_Atomic sweep_hook)(void);
+
+void tps__rcu_set_sweep_hook(void (*hook)(void))
+{
+	atomic_store_explicit(&sweep_hook, hook, memory_order_relaxed);
+}
+
 /* One grace period, run by tps__gpseq_wait() with rcu_gpseq's mutex held. */
 static void rcu_gp(void *arg)
 {
@@ -224,7 +232,11 @@ static void rcu_gp(void *arg)
 	 */
 	tps__fence_heavy();
 	if (!RCU_GP_BROKEN) {
+		void (*hook)(void) = atomic_load_explicit(&sweep_hook, memory_order_relaxed);
+
 		first_sweep();
+		if (hook)
+			hook();
 		wait_for_old_readers(&watch_old);
 		/*
 		 * (G5) full fence, for progress, not safety (safety is (G1),

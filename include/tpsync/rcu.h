@@ -201,6 +201,11 @@ TPS_EXPORT int tps_defer_rcu(void (*fn)(void *arg), void *arg);
 TPS_EXPORT long tps__defer_in_flight(void);
 /* Test hook: hook runs when a start_poll poller callback starts (NULL: none). */
 TPS_EXPORT void tps__poll_set_hook(void (*hook)(void));
+/*
+ * Test hook: hook runs inside each classic grace period, after the sweep
+ * that sorts the readers it finds, before the waits (NULL: none).
+ */
+TPS_EXPORT void tps__rcu_set_sweep_hook(void (*hook)(void));
 
 /**
  * tps_rcu_barrier() - wait until every callback queued by tps_call_rcu()

@@ -3,13 +3,15 @@
  * tests/unit/test_rcu.c - the classic flavour's readers and grace periods:
  * nesting, tps_rcu_read_ongoing(), tps_synchronize_rcu() waiting for a
  * reader (until its outermost unlock) and not starved by readers that keep
- * coming, grace-period sharing among concurrent callers, polled cookies,
+ * coming, the next grace period waiting for a reader that started after a
+ * grace period's sweep, grace-period sharing among concurrent callers, polled cookies,
  * tps_cond_synchronize_rcu(), the pointer publication macros,
  * tps_container_of() and the might_sleep / might_fault annotations outside
  * readers.
  */
 #include "unit.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include <tpsync/rcu.h>
@@ -99,6 +101,49 @@ static void test_synchronize_waits_for_reader(void **state)
 	unit_puppet_wait(&updater);
 	unit_puppet_stop(&updater);
 	unit_puppet_stop(&reader);
+}
+
+/*
+ * A reader that starts inside a grace period, after its sweep, copies the
+ * phase before the flip. That grace period rightly ends without it (the
+ * reader started after the callers' unpublish), but the next one finds it
+ * in the old phase and must wait for it before it flips: after the flip
+ * the reader's phase is the current one again, and the second wait would
+ * not tell it from a new reader. The hook starts the reader at that instant.
+ */
+static struct unit_puppet sweep_reader;
+static _Atomic int sweep_hook_armed;
+
+static void lock_reader_after_sweep(void)
+{
+	if (atomic_exchange(&sweep_hook_armed, 0))
+		unit_puppet_run(&sweep_reader, rcu_lock_step);
+}
+
+static void test_next_grace_period_waits_for_reader_started_after_sweep(void **state)
+{
+	struct unit_puppet first, second;
+
+	(void)state;
+	unit_puppet_start(&sweep_reader);
+	unit_puppet_start(&first);
+	unit_puppet_start(&second);
+	/* Registered before the hook runs: its lock then takes the fast path. */
+	unit_puppet_run(&sweep_reader, rcu_lock_step);
+	unit_puppet_run(&sweep_reader, rcu_unlock_step);
+	atomic_store(&sweep_hook_armed, 1);
+	tps__rcu_set_sweep_hook(lock_reader_after_sweep);
+	unit_puppet_run(&first, synchronize_step);
+	tps__rcu_set_sweep_hook(NULL);
+	assert_int_equal(atomic_load(&sweep_hook_armed), 0);
+	unit_puppet_post(&second, synchronize_step);
+	unit_sleep_ms(UNIT_GRACE_MS);
+	assert_false(unit_puppet_done(&second));
+	unit_puppet_run(&sweep_reader, rcu_unlock_step);
+	unit_puppet_wait(&second);
+	unit_puppet_stop(&second);
+	unit_puppet_stop(&first);
+	unit_puppet_stop(&sweep_reader);
 }
 
 /* Nested readers: only the outermost unlock ends the critical section. */
@@ -503,6 +548,7 @@ int main(void)
 	        cmocka_unit_test(test_synchronize_without_readers),
 	        cmocka_unit_test(test_synchronize_waits_for_reader),
 	        cmocka_unit_test(test_synchronize_waits_for_outermost_unlock),
+	        cmocka_unit_test(test_next_grace_period_waits_for_reader_started_after_sweep),
 	        cmocka_unit_test(test_synchronize_with_busy_readers),
 	        cmocka_unit_test(test_grace_period_sharing),
 	        cmocka_unit_test(test_poll_after_synchronize),
