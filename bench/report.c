@@ -489,6 +489,9 @@ static void section_gp(struct report *rp)
 
 /* ---- Tracepoints ---- */
 
+/* The rows of `tracepoint-sdt`, in the order shown. */
+static const char *const sdt_impls[] = {"disabled", "disabled-nosdt", "normal-1", "normal-1-nosdt"};
+
 static void section_tracepoint(struct report *rp)
 {
 	struct report_query q = {.bench = "tracepoint"};
@@ -507,6 +510,24 @@ static void section_tracepoint(struct report *rp)
 			continue;
 		md(rp, "| %s | %s | %s |\n", impls[i], fmt_range(rec, a, sizeof(a)),
 		   fmt_ns(report_num(rec, "median") - empty, b, sizeof(b)));
+	}
+	if (!isnan(median_of(rp, "tracepoint-sdt", "normal-1", 1))) {
+		double e2 = median_of(rp, "tracepoint-sdt", "empty", 1);
+
+		md(rp, "\nWhat the SDT probe costs (`tracepoint-sdt`: these rows alone, in several "
+		       "processes of their own, each figure the median of the processes' medians; "
+		       "the `-nosdt` rows are the same call sites built without it):\n\n");
+		md(rp, "| call site | cost, 1 thread | minus empty |\n|---|---|---|\n");
+		for (size_t i = 0; i < NELEMS(sdt_impls); i++) {
+			struct report_query r = {
+			        .bench = "tracepoint-sdt", .impl = sdt_impls[i], .threads = 1};
+			const struct report_record *rec = report_find(rp->f, &r);
+
+			if (!rec)
+				continue;
+			md(rp, "| %s | %s | %s |\n", sdt_impls[i], fmt_range(rec, a, sizeof(a)),
+			   fmt_ns(report_num(rec, "median") - e2, b, sizeof(b)));
+		}
 	}
 	md(rp, "\n`recursion-guard` is the per-thread guard an enabled call site takes and drops, "
 	       "alone. Attaching and safely detaching a probe (register, unregister, "
@@ -667,6 +688,10 @@ static void section_goals(struct report *rp)
 	     gp_p50(rp, "tps-srcu", "none") / 1e3, 0.5, false);
 	goal(rp, "disabled tracepoint minus empty loop (ns)",
 	     median_of(rp, "tracepoint", "disabled", 1) - empty, 0.3, false);
+	goal(rp, "tracepoint with one probe and its SDT probe / without (`tracepoint-sdt`)",
+	     median_of(rp, "tracepoint-sdt", "normal-1", 1) /
+	             median_of(rp, "tracepoint-sdt", "normal-1-nosdt", 1),
+	     1.1, false);
 	goal(rp, "tps-rcu: 2-thread aggregate throughput / 1 thread", scaling(rp, "tps-rcu"), 1.8,
 	     true);
 	goal(rp, "tps-trace: 2-thread aggregate throughput / 1 thread", scaling(rp, "tps-trace"),

@@ -79,4 +79,21 @@ done
 [ -s "$reg/plots.gp" ] && grep -q 'gp-registered.png' "$reg/plots.gp" ||
 	fail "registered axis: no plot"
 
+# The SDT table (`tracepoint-sdt`): its rows, and the target it answers.
+sdt=$work/sdt
+mkdir "$sdt"
+{
+	head -n 1 "$src/bench/testdata/report.jsonl"
+	for row in empty:0.3 disabled:0.3 disabled-nosdt:0.3 normal-1:4.2 normal-1-nosdt:4.5; do
+		printf '{"bench":"tracepoint-sdt","impl":"%s","threads":1,"unit":"ns",' "${row%%:*}"
+		printf '"median":%s,"min":%s,"max":%s,"runs":1}\n' "${row#*:}" "${row#*:}" "${row#*:}"
+	done
+} >"$sdt/r.jsonl"
+"$bench" report "$sdt/r.jsonl" >/dev/null
+for want in 'What the SDT probe costs (`tracepoint-sdt`' \
+	'| normal-1-nosdt | 4.50 ns (4.50 ns–4.50 ns) | 4.20 ns |' \
+	'| tracepoint with one probe and its SDT probe / without (`tracepoint-sdt`) | 0.933 | ≤ 1.1 | **PASS** |'; do
+	grep -qF -- "$want" "$sdt/report.md" || fail "SDT table: missing: $want"
+done
+
 echo "report_test: ok"
