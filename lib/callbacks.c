@@ -52,7 +52,7 @@
  * In the child only the forking thread exists. Another thread's worker is
  * gone: the callback it was running belongs to the parent and counts as run
  * (it is not run twice: it may have freed memory before the fork); the rest
- * of its batch goes back to the front of the list, still ready; a grace
+ * of its batch is still at the front of the list, still ready; a grace
  * period it was waiting for never ends, so nothing new becomes ready until
  * the new worker's first grace period. If the forking thread is itself a
  * worker (a callback forked), it stays that worker in the child and goes on
@@ -143,44 +143,6 @@ static void take_inbox(struct tps__cb_worker *w)
 	w->pending += n;
 }
 
-/* Called with w->lock held: detaches the first n callbacks of the list. */
-static struct tps_rcu_head *take_front(struct tps__cb_worker *w, unsigned long n)
-{
-	struct tps_rcu_head *first = w->head, **pp = &w->head;
-	unsigned long i;
-
-	for (i = 0; i < n; i++)
-		pp = &(*pp)->next;
-	w->head = *pp;
-	*pp = NULL;
-	if (!w->head)
-		w->tail = &w->head;
-	w->pending -= n;
-	w->ready -= n;
-	return first;
-}
-
-/* Called with w->lock held: puts a list (oldest first) back in front. */
-static void put_front(struct tps__cb_worker *w, struct tps_rcu_head *list, bool ready)
-{
-	struct tps_rcu_head *last = list;
-	unsigned long n = 1;
-
-	if (!list)
-		return;
-	while (last->next) {
-		last = last->next;
-		n++;
-	}
-	last->next = w->head;
-	if (!w->head)
-		w->tail = &last->next;
-	w->head = list;
-	w->pending += n;
-	if (ready)
-		w->ready += n;
-}
-
 /* Sleeps until a producer pushes, unless one did meanwhile. */
 static void wait_for_work(struct tps__cb_worker *w)
 {
@@ -205,20 +167,28 @@ static void wake_worker(struct tps__cb_worker *w)
 		tps__futex_wake(&w->sleeping, 1);
 }
 
-/* Called with w->lock held; runs a batch of ready callbacks, lock held again after. */
+/*
+ * Called with w->lock held; runs a batch of ready callbacks from the front of
+ * the list, lock held again after. Each is taken off the list under the
+ * lock, which is dropped while it runs: a fork sees every callback either
+ * still in the list or counted in batch_started.
+ */
 static void run_batch(struct tps__cb_worker *w)
 {
-	unsigned long n = w->ready < TPS__CB_BATCH_MAX ? w->ready : TPS__CB_BATCH_MAX;
+	unsigned long n = w->ready < TPS__CB_BATCH_MAX ? w->ready : TPS__CB_BATCH_MAX, i;
 
-	w->batch = take_front(w, n);
-	w->batch_len = n;
+	w->batch_started = 0;
 	w->state = TPS__CB_INVOKING;
 	current_worker = w;
-	while (w->batch) {
-		struct tps_rcu_head *cb = w->batch;
+	for (i = 0; i < n; i++) {
+		struct tps_rcu_head *cb = w->head;
 
-		/* Under the lock: a fork sees cb either in the batch or taken. */
-		w->batch = cb->next;
+		w->head = cb->next;
+		if (!w->head)
+			w->tail = &w->head;
+		w->pending--;
+		w->ready--;
+		w->batch_started++;
 		pthread_mutex_unlock(&w->lock);
 		cb->func(cb);
 		pthread_mutex_lock(&w->lock);
@@ -566,7 +536,7 @@ void tps__cb_fork_parent(void)
 /* Callbacks of the batch being run that have started (the last may run still). */
 static unsigned long batch_started(const struct tps__cb_worker *w)
 {
-	return w->state == TPS__CB_INVOKING ? w->batch_len - list_length(w->batch) : 0;
+	return w->state == TPS__CB_INVOKING ? w->batch_started : 0;
 }
 
 /* In the child: the worker's thread was another thread, which is gone. */
@@ -575,11 +545,14 @@ static void adopt_orphan(struct tps__cb_worker *w)
 	unsigned long invoked = atomic_load_explicit(&w->invoked, memory_order_relaxed);
 
 	if (w->state == TPS__CB_INVOKING) {
-		/* Those that ran, and the one it was running, which belongs to the parent. */
+		/*
+		 * Those that ran, and the one it was running, which belongs to the
+		 * parent; the rest of the batch is still at the front of the list,
+		 * counted in ready.
+		 */
 		atomic_store_explicit(&w->invoked, invoked + batch_started(w),
 		                      memory_order_relaxed);
-		put_front(w, w->batch, true);
-		w->batch = NULL;
+		w->batch_started = 0;
 	}
 	/* WAITING_GP: that grace period never ends here; ready stays as it was. */
 	w->state = TPS__CB_IDLE;
@@ -603,7 +576,7 @@ void tps__cb_fork_child(void)
 		if (current_worker != w)
 			adopt_orphan(w);
 		/* Recount: the callbacks held somewhere, plus those run. */
-		in_hand = w->pending + list_length(w->batch) +
+		in_hand = w->pending +
 		          list_length(atomic_load_explicit(&w->inbox, memory_order_acquire)) +
 		          batch_started(w);
 		atomic_store_explicit(&w->queued,
@@ -636,7 +609,7 @@ bool tps__cb_fork_child_holds(struct tps__cb_worker *w, const struct tps_rcu_hea
 	bool held;
 
 	pthread_mutex_lock(&w->lock);
-	held = chain_holds(w->head, h) || chain_holds(w->batch, h) ||
+	held = chain_holds(w->head, h) ||
 	       chain_holds(atomic_load_explicit(&w->inbox, memory_order_acquire), h);
 	pthread_mutex_unlock(&w->lock);
 	return held;

@@ -219,9 +219,8 @@ struct tps__cb_worker {
 	struct tps_rcu_head **tail;
 	unsigned long pending; /* callbacks in head */
 	unsigned long ready;   /* the first ready of them had their grace period */
-	/* Not yet started callbacks of the batch being run, and its length. */
-	struct tps_rcu_head *batch;
-	unsigned long batch_len;
+	/* Callbacks of the batch being run taken off the list (run or running). */
+	unsigned long batch_started;
 	_Atomic unsigned long invoked; /* callbacks run before this batch (written under lock) */
 	unsigned int barrier_waiters;
 	enum tps__cb_state state;

@@ -326,6 +326,41 @@ static void test_fork_during_callback(void **state)
 }
 
 /*
+ * The same with the slow callback and the next one in one batch (both became
+ * ready in one grace period): in the child the slow one still counts as run,
+ * and the rest of the batch runs once, from the front of the queue.
+ */
+static void test_fork_during_callback_rest_of_batch(void **state)
+{
+	static struct tps_rcu_head head, after;
+	struct unit_puppet reader;
+	struct unit_child child;
+
+	(void)state;
+	atomic_store(&slow_started, 0);
+	atomic_store(&slow_finished, 0);
+	atomic_store(&after_slow_runs, 0);
+	unit_puppet_start(&reader);
+	unit_puppet_run(&reader, rcu_lock_step);
+	assert_int_equal(tps_call_rcu(&head, slow_cb), 0);
+	assert_int_equal(tps_call_rcu(&after, after_slow_cb), 0);
+	/* The worker takes both and waits for the reader's grace period. */
+	unit_sleep_ms(UNIT_GRACE_MS);
+	unit_puppet_run(&reader, rcu_unlock_step);
+	while (atomic_load(&slow_started) == 0)
+		unit_sleep_ms(1);
+	assert_int_equal(atomic_load(&after_slow_runs), 0);
+	unit_run_child(child_after_slow, NULL, &child);
+	unit_expect_success(&child);
+	tps_rcu_barrier();
+	unit_puppet_stop(&reader);
+	assert_int_equal(atomic_load(&slow_started), 1);
+	assert_int_equal(atomic_load(&slow_finished), 1);
+	assert_int_equal(atomic_load(&after_slow_runs), 1);
+	assert_true(everything_works());
+}
+
+/*
  * ---- A callback that needs what fork() takes, while another thread forks. ----
  *
  * The callback waits until a fork has begun (a prepare handler of the test,
@@ -641,6 +676,7 @@ int main(void)
 	        cmocka_unit_test(test_fork_during_grace_period),
 	        cmocka_unit_test(test_fork_inside_reader),
 	        cmocka_unit_test(test_fork_during_callback),
+	        cmocka_unit_test(test_fork_during_callback_rest_of_batch),
 	        cmocka_unit_test(test_fork_twice),
 	        cmocka_unit_test(test_fork_while_callback_chains_to_trace),
 	        cmocka_unit_test(test_fork_while_callback_registers_probe),
