@@ -15,10 +15,12 @@
  *   tps_unregister_trace_sched_switch(probe, data);
  *   tps_tracepoint_synchronize_unregister();       // now data may be freed
  *
- * A disabled call site costs one relaxed load and a not-taken branch. When
- * enabled, an out-of-line iterator takes the read lock of the tracepoint's
- * flavour (classic; tasks-trace for faultable tracepoints, whose probes may
- * sleep and fault), calls each probe with its data first, and unlocks.
+ * A disabled call site costs one relaxed load and a not-taken branch, after
+ * a test that picks the object's own instance where the object defines the
+ * tracepoint. When enabled, an out-of-line iterator takes the read lock of
+ * the tracepoint's flavour (classic; tasks-trace for faultable tracepoints,
+ * whose probes may sleep and fault), calls each probe with its data first,
+ * and unlocks.
  * Tracepoints with no arguments use TPS_PROTO() and TPS_ARGS(). The macros
  * use GNU C (the default of gcc and clang) and work in C++ too (g++,
  * clang++, C++17 and later), also inside a namespace.
@@ -526,7 +528,7 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__SDT_DEFINE_SEM(tp)                                                                    \
 	__asm__(".weak " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                           \
 		".hidden " TPS__STR(TPS__SDT_SEM(tp)) "\n"                                         \
-		".set " TPS__STR(TPS__SDT_SEM(tp)) ", tps__tp_" #tp " + "                          \
+		".set " TPS__STR(TPS__SDT_SEM(tp)) ", tps__tpl_" #tp " + "                         \
 		TPS__STR(__SIZEOF_POINTER__) " + " TPS__STR(TPS__TP_SDT_BYTE) "\n")
 /* clang-format on */
 #else
@@ -563,14 +565,33 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * executable: a direct access there would make the linker move the instance
  * of a shared object into the executable (a copy relocation), leaving the
  * SDT note and the section of its own object to a word the call sites no
- * longer read. (Under -fno-pic on x86 both compilers still access it
- * directly: such an executable keeps the copy relocation, and perf's
- * semaphore for that library's tracepoint is then not the word read.)
- * References go by name through the dynamic linker to the first definition
- * in the global scope, so two objects in the global scope that define the
- * same tracepoint share the first one's instance (a known limit: a
- * protected definition would keep them apart, but would make the linker
- * refuse a -fno-pic executable that uses a library's tracepoint).
+ * longer read. (Under -fno-pic both compilers still access it directly:
+ * position-dependent code takes another object's instance from a data word,
+ * see TPS__TP_FALLBACK.) The definition has no visibility attribute: under
+ * -fvisibility=hidden the object keeps its instance to itself.
+ *
+ * References by that name go through the dynamic linker to the first
+ * definition in the global scope, which need not be the object's own. So
+ * TPS_TRACEPOINT_DEFINE() also defines tps__tpl_<tp>, a hidden alias of the
+ * instance, and the generated functions reach the instance through
+ * tps__tp_of_<tp>(): the alias when it is not null, else tps__tp_<tp>
+ * (TPS__TP_FALLBACK). Declared weak and hidden, the alias never leaves its object: where the
+ * object defines the tracepoint, the linker resolves it to the object's own
+ * instance (and turns the GOT load into an address computation); where it
+ * does not, to null, with no dynamic relocation, and the name leads to the
+ * definition in the global scope, as before. The object's section of
+ * tracepoints and its SDT semaphore use the alias too. The cost on a call
+ * site is a test and a not-taken branch on the alias's address before the
+ * load of the enabled word.
+ *
+ * A known limit remains: a defining object still refers by name to
+ * tps__tp_<tp> (the fallback, never taken there) and to tps__tpdef_<tp>
+ * (TPS__TP_NEED), and the dynamic linker binds these to the first
+ * definition in the global scope. glibc then keeps that first object loaded
+ * as long as the later one is: dlclose() of the first of two objects in the
+ * global scope that define a tracepoint neither unloads it nor removes its
+ * instance from the registry until the other one is closed too. Each
+ * object's call sites still fire its own instance meanwhile.
  */
 #ifdef __cplusplus
 #define TPS__EXTERN_C extern "C"
@@ -578,6 +599,31 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__EXTERN_C extern
 #endif
 #define TPS__TP_DECL_ATTRS __attribute__((weak))
+/* The object's own instance: an alias of the definition, never exported. */
+#define TPS__TP_LOCAL_ATTRS __attribute__((weak, visibility("hidden")))
+#if defined(__PIC__) || defined(__PIE__)
+#define TPS__TP_FALLBACK_DECL(tp) struct tps__tp_fallback_##tp
+#define TPS__TP_FALLBACK(tp) (&tps__tp_##tp)
+#else
+/*
+ * Position-dependent code reaches another object's instance through a data
+ * word of its own object (weak and hidden: one per object), which the
+ * linker fills with a dynamic relocation by name: an address of the
+ * instance in the code would make it copy a library's instance into the
+ * executable, where the library's own generated functions, which use the
+ * alias, would not see it.
+ */
+#define TPS__TP_FALLBACK_DECL(tp)                                                                  \
+	TPS__EXTERN_C struct tps_tracepoint *tps__tpp_##tp TPS__TP_LOCAL_ATTRS;                    \
+	struct tps_tracepoint *tps__tpp_##tp = &tps__tp_##tp
+#define TPS__TP_FALLBACK(tp) (tps__tpp_##tp)
+#endif
+/* clang-format off */
+#define TPS__TP_DEFINE_LOCAL(tp)                                                                   \
+	__asm__(".weak tps__tpl_" #tp "\n"                                                         \
+		".hidden tps__tpl_" #tp "\n"                                                       \
+		".set tps__tpl_" #tp ", tps__tp_" #tp "\n")
+/* clang-format on */
 
 /*
  * The weak declaration alone would turn a tracepoint that no object defines
@@ -599,10 +645,19 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 
 /* The generated functions: a file need not use them all (clang warns otherwise). */
 #define TPS__TP_INLINE static inline __attribute__((unused))
+/* Folded into every caller, also at -O0. */
+#define TPS__TP_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
 
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp TPS__TP_DECL_ATTRS;                       \
+	TPS__EXTERN_C struct tps_tracepoint tps__tpl_##tp TPS__TP_LOCAL_ATTRS;                     \
+	TPS__TP_FALLBACK_DECL(tp);                                                                 \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
+	/* The object's own instance where it defines tp, else the global scope's. */              \
+	TPS__TP_ALWAYS_INLINE struct tps_tracepoint *tps__tp_of_##tp(void)                         \
+	{                                                                                          \
+		return &tps__tpl_##tp ? &tps__tpl_##tp : TPS__TP_FALLBACK(tp);                     \
+	}                                                                                          \
 	/* Read where the tracepoint is defined; the provider is taken from here. */               \
 	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \
 	static const char tps__tp_proto_##tp[] __attribute__((unused)) = proto_text;               \
@@ -616,12 +671,12 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 		int tps__w;                                                                        \
                                                                                                    \
 		TPS__TP_NEED(tp);                                                                  \
-		tps__w = tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED);                 \
+		tps__w = tps__atomic_load(&tps__tp_of_##tp()->enabled, TPS__MO_RELAXED);           \
 		TPS__SDT_FIRE(tp, args, tps__w);                                                   \
 		if (!(tps__w & TPS__TP_PROBES_MASK) || !tps__tracepoint_enter())                   \
 			return;                                                                    \
 		TPS__TRACE_LOCK_##faultable();                                                     \
-		for (it = tps__tracepoint_funcs(&tps__tp_##tp);                                    \
+		for (it = tps__tracepoint_funcs(tps__tp_of_##tp());                                \
 		     (fn = tps__tracepoint_func_of(it)) != NULL; it++)                             \
 			((tps__probe_##tp##_t)(void *)fn)(TPS__DATA_ARGS(it->data, args));         \
 		TPS__TRACE_UNLOCK_##faultable();                                                   \
@@ -629,20 +684,20 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	}                                                                                          \
 	TPS__TP_INLINE void tps_trace_##tp(TPS__PARAMS(proto))                                     \
 	{                                                                                          \
-		if (tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED)))        \
+		if (tps_unlikely(tps__atomic_load(&tps__tp_of_##tp()->enabled, TPS__MO_RELAXED)))  \
 			tps__do_trace_##tp args;                                                   \
 	}                                                                                          \
 	TPS__TP_INLINE bool tps_trace_##tp##_enabled(void)                                         \
 	{                                                                                          \
 		TPS__TP_NEED(tp);                                                                  \
-		return tps_unlikely(tps__atomic_load(&tps__tp_##tp.enabled, TPS__MO_RELAXED) !=    \
-		                    0);                                                            \
+		return tps_unlikely(                                                               \
+		        tps__atomic_load(&tps__tp_of_##tp()->enabled, TPS__MO_RELAXED) != 0);      \
 	}                                                                                          \
 	TPS__TP_INLINE int tps_register_trace_prio_flags_##tp(                                     \
 	        tps__probe_arg_##tp##_t tps__probe, void *data, int prio, unsigned int flags)      \
 	{                                                                                          \
 		TPS__TP_NEED(tp);                                                                  \
-		return tps_tracepoint_probe_register(&tps__tp_##tp,                                \
+		return tps_tracepoint_probe_register(tps__tp_of_##tp(),                            \
 		                                     (void (*)(void))TPS__PROBE_FN(tps__probe),    \
 		                                     data, prio, flags);                           \
 	}                                                                                          \
@@ -651,7 +706,7 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	{                                                                                          \
 		TPS__TP_NEED(tp);                                                                  \
 		return tps_tracepoint_probe_register(                                              \
-		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data,            \
+		        tps__tp_of_##tp(), (void (*)(void))TPS__PROBE_FN(tps__probe), data,        \
 		        TPS_PROBE_PRIO_DEFAULT, (faultable) ? TPS_PROBE_MAY_FAULT : 0u);           \
 	}                                                                                          \
 	TPS__TP_INLINE int tps_unregister_trace_##tp(tps__probe_arg_##tp##_t tps__probe,           \
@@ -659,7 +714,7 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	{                                                                                          \
 		TPS__TP_NEED(tp);                                                                  \
 		return tps_tracepoint_probe_unregister(                                            \
-		        &tps__tp_##tp, (void (*)(void))TPS__PROBE_FN(tps__probe), data);           \
+		        tps__tp_of_##tp(), (void (*)(void))TPS__PROBE_FN(tps__probe), data);       \
 	}                                                                                          \
 	struct tps__tp_semicolon_##tp
 
@@ -721,6 +776,8 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	        .proto = tps__tp_proto_##tp,                                                       \
 	        .signature = NULL,                                                                 \
 	};                                                                                         \
+	/* The object's own name for it, which the generated functions prefer. */                  \
+	TPS__TP_DEFINE_LOCAL(tp);                                                                  \
 	/* What TPS__TP_NEED() refers to: defined here only (in a section of its */                \
 	/* own, which AddressSanitizer leaves alone: objects may each define it). */               \
 	TPS__EXTERN_C char tps__tpdef_##tp;                                                        \
@@ -728,7 +785,7 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	TPS__SDT_DEFINE_SEM(tp);                                                                   \
 	static struct tps_tracepoint *const tps__tp_ptr_##tp                                       \
 	        __attribute__((used, section("tps_tracepoints"), aligned(sizeof(void *)))) =       \
-	                &tps__tp_##tp;                                                             \
+	                &tps__tpl_##tp;                                                            \
 	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
 		tps__tracepoint_section_register(__start_tps_tracepoints, __stop_tps_tracepoints); \
@@ -742,19 +799,23 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 /**
  * TPS_TRACEPOINT_DEFINE() - in exactly one .c file of the executable or
  * shared object: defines a declared tracepoint (normal or faultable) and
- * registers it, from a constructor, in the registry (and removes it, from
- * a destructor, at exit or dlclose). The object owns this instance: its
- * call sites fire it even when another object in the global scope defines
- * the same tracepoint. Objects that declare the tracepoint without defining
- * it (an executable using a library's tracepoint through its header) reach
- * the first definition in the global scope; where no linked object
- * defines it, the executable fails to link (a shared object, to load). When probes were attached to
- * the object's tracepoints, dlclose() waits for a grace period of each flavour they ran under
- * before it returns: afterwards no probe runs in the object's tracepoints. So such a dlclose() must
- * not be called from inside a reader or a probe; and since it waits holding the dynamic loader's
- * lock, no reader or probe (a faultable one may block) that may be running
- * meanwhile may wait for that lock: no dlopen(), dlclose(), dlsym() or
- * dladdr() in a probe (nor glibc's first backtrace(), which loads
+ * registers it, from a constructor, in the registry (and removes it, from a
+ * destructor, at exit or dlclose). The object owns this instance: its call
+ * sites fire it even when another object in the global scope defines the
+ * same tracepoint. Objects that declare the tracepoint without defining it
+ * (an executable using a library's tracepoint through its header) reach the
+ * first definition in the global scope; where no linked object defines it,
+ * the executable fails to link (a shared object, to load). Where this object
+ * is in the global scope, an object loaded after it that defines or uses the
+ * same tracepoint refers to this one's by name: while that object stays
+ * loaded, dlclose() of this one does not unload it. When probes were
+ * attached to the object's tracepoints, dlclose() waits for a grace period
+ * of each flavour they ran under before it returns: afterwards no probe runs
+ * in the object's tracepoints. So such a dlclose() must not be called from
+ * inside a reader or a probe; and since it waits holding the dynamic
+ * loader's lock, no reader or probe (a faultable one may block) that may be
+ * running meanwhile may wait for that lock: no dlopen(), dlclose(), dlsym()
+ * or dladdr() in a probe (nor glibc's first backtrace(), which loads
  * libgcc_s). At exit nothing is waited for.
  */
 #define TPS_TRACEPOINT_DEFINE(tp) TPS__TRACEPOINT_DEFINE(tp, NULL, NULL)

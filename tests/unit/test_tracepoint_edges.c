@@ -116,6 +116,35 @@ static void test_global_load_keeps_instances_apart(void **state)
 	tps_tracepoint_synchronize_unregister();
 }
 
+/*
+ * A, then B, loaded into the global scope: both define myapp:req_end, each
+ * owning its instance. Closing A unloads it (B holds nothing of A's): A's
+ * instance leaves the registry while B's stays, and A is no longer loaded.
+ */
+static void test_global_unload_of_first_definer(void **state)
+{
+	struct instances in = {0};
+	void *a, *b;
+
+	(void)state;
+	a = load(TP_REQ_A_PATH, RTLD_GLOBAL);
+	b = load(TP_REQ_B_PATH, RTLD_GLOBAL);
+	tps_tracepoint_for_each(collect_req_end, &in);
+	assert_int_equal(in.n, 2);
+	assert_int_equal(dlclose(a), 0);
+	a = dlopen(TP_REQ_A_PATH, RTLD_NOW | RTLD_NOLOAD);
+	if (a) {
+		/* Drop the reference just taken before failing. */
+		dlclose(a);
+		fail_msg("%s is still loaded after its dlclose() (B refers to it)", TP_REQ_A_PATH);
+	}
+	in.n = 0;
+	tps_tracepoint_for_each(collect_req_end, &in);
+	assert_int_equal(in.n, 1);
+	assert_string_equal(tps_tracepoint_signature(in.tp[0]), SIG_B);
+	assert_int_equal(dlclose(b), 0);
+}
+
 static int linked_hits;
 
 static void linked_probe(void *data, int value)
@@ -321,6 +350,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_global_load_keeps_instances_apart),
+	        cmocka_unit_test(test_global_unload_of_first_definer),
 	        cmocka_unit_test(test_sdt_semaphore_of_linked_library),
 	        cmocka_unit_test(test_short_layout_refused),
 	        cmocka_unit_test(test_callback_dl_iterate_phdr_during_dlopen),
