@@ -16,8 +16,8 @@
  *   tps_tracepoint_synchronize_unregister();       // now data may be freed
  *
  * A disabled call site costs one relaxed load and a not-taken branch, after
- * a test that picks the object's own instance where the object defines the
- * tracepoint. When enabled, an out-of-line iterator takes the read lock of
+ * the load of the object's pointer to the instance (its own where it defines
+ * the tracepoint). When enabled, an out-of-line iterator takes the read lock of
  * the tracepoint's flavour (classic; tasks-trace for faultable tracepoints,
  * whose probes may sleep and fault), calls each probe with its data first,
  * and unlocks.
@@ -560,32 +560,30 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * namespace: the SDT note and the registry refer to it by its C name, and C
  * and C++ files share it.
  *
- * The declaration is weak so that gcc and clang reach a variable not
- * defined in the translation unit through the GOT, also in a -fPIE
- * executable: a direct access there would make the linker move the instance
- * of a shared object into the executable (a copy relocation), leaving the
- * SDT note and the section of its own object to a word the call sites no
- * longer read. (Under -fno-pic both compilers still access it directly:
- * position-dependent code takes another object's instance from a data word,
- * see TPS__TP_FALLBACK.) The definition has no visibility attribute: under
- * -fvisibility=hidden the object keeps its instance to itself.
+ * The declaration is weak, and nothing of the object refers to the instance
+ * by name but its data word (below, TPS__TP_WORD()) and, from data,
+ * TPS__TP_NEED(): a direct access to a library's instance from an
+ * executable would make the linker move the instance into the executable (a
+ * copy relocation), leaving the library's SDT note, its section and its own
+ * call sites to a word the executable does not read. The definition has no
+ * visibility attribute: under -fvisibility=hidden the object keeps its
+ * instance to itself.
  *
- * References by that name go through the dynamic linker to the first
+ * A reference by that name goes through the dynamic linker to the first
  * definition in the global scope, which need not be the object's own. So
- * TPS_TRACEPOINT_DEFINE() also defines tps__tpl_<tp>, a hidden alias of the
- * instance, and the generated functions reach the instance through
- * tps__tp_of_<tp>(): the alias when it is not null, else tps__tp_<tp>
- * (TPS__TP_FALLBACK). Declared weak and hidden, the alias never leaves its object: where the
- * object defines the tracepoint, the linker resolves it to the object's own
- * instance (and turns the GOT load into an address computation); where it
- * does not, to null, with no dynamic relocation, and the name leads to the
- * definition in the global scope, as before. The object's section of
- * tracepoints and its SDT semaphore use the alias too. The cost on a call
- * site is a test and a not-taken branch on the alias's address before the
- * load of the enabled word.
+ * the generated functions reach the instance through the object's data word
+ * (tps__tp_of_<tp>(): one load, where a reference by name is one load from
+ * the GOT), which holds the global scope's instance until the object's
+ * TPS_TRACEPOINT_DEFINE(), if any, stores there the object's own, reached by
+ * tps__tpl_<tp>, a hidden alias of the definition, from a constructor that
+ * runs before the object's tracepoints are registered (and before its
+ * constructors of default priority). The object's section of tracepoints and
+ * its SDT semaphore use the alias too. A call site in the file that defines
+ * the tracepoint in an executable costs one load more than a direct access
+ * (the word, then the enabled word).
  *
  * A known limit remains: a defining object still refers by name to
- * tps__tp_<tp> (the fallback, never taken there) and to tps__tpdef_<tp>
+ * tps__tp_<tp> (its word's initial value) and to tps__tpdef_<tp>
  * (TPS__TP_NEED), and the dynamic linker binds these to the first
  * definition in the global scope. glibc then keeps that first object loaded
  * as long as the later one is: dlclose() of the first of two objects in the
@@ -601,23 +599,22 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__TP_DECL_ATTRS __attribute__((weak))
 /* The object's own instance: an alias of the definition, never exported. */
 #define TPS__TP_LOCAL_ATTRS __attribute__((weak, visibility("hidden")))
-#if defined(__PIC__) || defined(__PIE__)
-#define TPS__TP_FALLBACK_DECL(tp) struct tps__tp_fallback_##tp
-#define TPS__TP_FALLBACK(tp) (&tps__tp_##tp)
-#else
 /*
- * Position-dependent code reaches another object's instance through a data
- * word of its own object (weak and hidden: one per object), which the
- * linker fills with a dynamic relocation by name: an address of the
- * instance in the code would make it copy a library's instance into the
- * executable, where the library's own generated functions, which use the
- * alias, would not see it.
+ * The object's word for tracepoint tp: weak and hidden, so one per object
+ * whatever number of its files declare tp. It holds the instance the
+ * object's generated functions use: the first definition in the global
+ * scope, by a dynamic relocation by name (also in position-dependent code:
+ * an address of the instance in the code would make the linker copy a
+ * library's instance into the executable, where the library's own call
+ * sites would not see it), until the object's TPS_TRACEPOINT_DEFINE(tp), if
+ * it has one, stores the object's own instance there from its constructor,
+ * before the object's tracepoints are registered. Atomic: a thread may run
+ * a call site of an object whose constructors still run.
  */
-#define TPS__TP_FALLBACK_DECL(tp)                                                                  \
-	TPS__EXTERN_C struct tps_tracepoint *tps__tpp_##tp TPS__TP_LOCAL_ATTRS;                    \
-	struct tps_tracepoint *tps__tpp_##tp = &tps__tp_##tp
-#define TPS__TP_FALLBACK(tp) (tps__tpp_##tp)
-#endif
+#define TPS__TP_WORD(tp) tps__tpp_##tp
+#define TPS__TP_WORD_DECL(tp)                                                                      \
+	TPS__EXTERN_C TPS__ATOMIC(struct tps_tracepoint *) TPS__TP_WORD(tp) TPS__TP_LOCAL_ATTRS;   \
+	TPS__ATOMIC(struct tps_tracepoint *) TPS__TP_WORD(tp) = &tps__tp_##tp
 /* clang-format off */
 #define TPS__TP_DEFINE_LOCAL(tp)                                                                   \
 	__asm__(".weak tps__tpl_" #tp "\n"                                                         \
@@ -651,12 +648,12 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp TPS__TP_DECL_ATTRS;                       \
 	TPS__EXTERN_C struct tps_tracepoint tps__tpl_##tp TPS__TP_LOCAL_ATTRS;                     \
-	TPS__TP_FALLBACK_DECL(tp);                                                                 \
+	TPS__TP_WORD_DECL(tp);                                                                     \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
 	/* The object's own instance where it defines tp, else the global scope's. */              \
 	TPS__TP_ALWAYS_INLINE struct tps_tracepoint *tps__tp_of_##tp(void)                         \
 	{                                                                                          \
-		return &tps__tpl_##tp ? &tps__tpl_##tp : TPS__TP_FALLBACK(tp);                     \
+		return tps__atomic_load(&TPS__TP_WORD(tp), TPS__MO_RELAXED);                       \
 	}                                                                                          \
 	/* Read where the tracepoint is defined; the provider is taken from here. */               \
 	static const char tps__tp_name_##tp[] __attribute__((unused)) = TPS__FULL_NAME(tp);        \
@@ -788,6 +785,8 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	                &tps__tpl_##tp;                                                            \
 	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
+		/* The object's call sites now fire its own instance. */                           \
+		tps__atomic_store(&TPS__TP_WORD(tp), &tps__tpl_##tp, TPS__MO_RELAXED);             \
 		tps__tracepoint_section_register(__start_tps_tracepoints, __stop_tps_tracepoints); \
 	}                                                                                          \
 	__attribute__((destructor(TPS__TP_CTOR_PRIO))) static void tps__tp_dtor_##tp(void)         \
