@@ -663,17 +663,18 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	/* The iterator: out of line, so the call site stays one load and a branch. */             \
 	static __attribute__((noinline, unused)) void tps__do_trace_##tp(TPS__PARAMS(proto))       \
 	{                                                                                          \
+		struct tps_tracepoint *tps__tp = tps__tp_of_##tp();                                \
 		struct tps_tracepoint_func *it;                                                    \
 		void (*fn)(void);                                                                  \
 		int tps__w;                                                                        \
                                                                                                    \
 		TPS__TP_NEED(tp);                                                                  \
-		tps__w = tps__atomic_load(&tps__tp_of_##tp()->enabled, TPS__MO_RELAXED);           \
+		tps__w = tps__atomic_load(&tps__tp->enabled, TPS__MO_RELAXED);                     \
 		TPS__SDT_FIRE(tp, args, tps__w);                                                   \
 		if (!(tps__w & TPS__TP_PROBES_MASK) || !tps__tracepoint_enter())                   \
 			return;                                                                    \
 		TPS__TRACE_LOCK_##faultable();                                                     \
-		for (it = tps__tracepoint_funcs(tps__tp_of_##tp());                                \
+		for (it = tps__tracepoint_funcs(tps__tp);                                          \
 		     (fn = tps__tracepoint_func_of(it)) != NULL; it++)                             \
 			((tps__probe_##tp##_t)(void *)fn)(TPS__DATA_ARGS(it->data, args));         \
 		TPS__TRACE_UNLOCK_##faultable();                                                   \
