@@ -571,19 +571,17 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  *
  * A reference by that name goes through the dynamic linker to the first
  * definition in the global scope, which need not be the object's own. So
- * the generated functions reach the instance through the object's data word
- * (tps__tp_of_<tp>(): one load, where a reference by name is one load from
- * the GOT), which holds the global scope's instance until the object's
- * TPS_TRACEPOINT_DEFINE(), if any, stores there the object's own, reached by
- * tps__tpl_<tp>, a hidden alias of the definition, from a constructor that
- * runs before the object's tracepoints are registered (and before its
- * constructors of default priority). The object's section of tracepoints and
+ * the generated functions reach the instance through the object's word
+ * (tps__tp_of_<tp>(), TPS__TP_WORD: one load, where a reference by name is
+ * one load from the GOT), which the object's TPS_TRACEPOINT_DEFINE(), if
+ * any, defines to hold the object's own instance, reached by tps__tpl_<tp>,
+ * a hidden alias of the definition. The object's section of tracepoints and
  * its SDT semaphore use the alias too. A call site in the file that defines
  * the tracepoint in an executable costs one load more than a direct access
  * (the word, then the enabled word).
  *
  * A known limit remains: a defining object still refers by name to
- * tps__tp_<tp> (its word's initial value) and to tps__tpdef_<tp>
+ * tps__tp_<tp> (the weak words of its other files) and to tps__tpdef_<tp>
  * (TPS__TP_NEED), and the dynamic linker binds these to the first
  * definition in the global scope. glibc then keeps that first object loaded
  * as long as the later one is: dlclose() of the first of two objects in the
@@ -600,21 +598,48 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 /* The object's own instance: an alias of the definition, never exported. */
 #define TPS__TP_LOCAL_ATTRS __attribute__((weak, visibility("hidden")))
 /*
- * The object's word for tracepoint tp: weak and hidden, so one per object
- * whatever number of its files declare tp. It holds the instance the
- * object's generated functions use: the first definition in the global
- * scope, by a dynamic relocation by name (also in position-dependent code:
- * an address of the instance in the code would make the linker copy a
- * library's instance into the executable, where the library's own call
- * sites would not see it), until the object's TPS_TRACEPOINT_DEFINE(tp), if
- * it has one, stores the object's own instance there from its constructor,
- * before the object's tracepoints are registered. Atomic: a thread may run
- * a call site of an object whose constructors still run.
+ * The object's word for tracepoint tp, tps__tpp_<tp>: hidden, one per
+ * object, the instance the object's generated functions use. Defined in
+ * assembler, only where it is used, by the first generated function of a
+ * file that reaches it (TPS__TP_WORD_USE(), guarded by .ifndef: several
+ * uses, or declarations in several C++ namespaces, define it once): weak,
+ * holding the first definition in the global scope, by a data relocation by
+ * name (also in position-dependent code: an address of the instance in the
+ * code would make the linker copy a library's instance into the
+ * executable, where the library's own call sites would not see it). The
+ * file that defines the tracepoint defines the word first (compilers emit
+ * top-level assembler before functions), strong and holding the object's own
+ * instance (TPS__TP_DEFINE_WORD()), which the linker prefers to the weak
+ * ones of the object's other files: the object's call sites fire its own
+ * instance from the start, before any constructor. Where the file's
+ * functions came first (gcc -fno-toplevel-reorder), the definition's
+ * constructor stores the object's instance there before the object's
+ * tracepoints are registered. Atomic: a thread may run a call site of an
+ * object whose constructors still run.
  */
 #define TPS__TP_WORD(tp) tps__tpp_##tp
 #define TPS__TP_WORD_DECL(tp)                                                                      \
-	TPS__EXTERN_C TPS__ATOMIC(struct tps_tracepoint *) TPS__TP_WORD(tp) TPS__TP_LOCAL_ATTRS;   \
-	TPS__ATOMIC(struct tps_tracepoint *) TPS__TP_WORD(tp) = &tps__tp_##tp
+	TPS__EXTERN_C TPS__ATOMIC(struct tps_tracepoint *) TPS__TP_WORD(tp)                        \
+	        __attribute__((visibility("hidden")))
+/* clang-format off */
+#define TPS__TP_WORD_ASM(tp, bind, value)                                                          \
+	".ifndef tps__tpp_" #tp "\n"                                                                \
+	"\t.pushsection .data.tps__tpp_" #tp ",\"aw\"\n"                                            \
+	"\t.balign " TPS__STR(__SIZEOF_POINTER__) "\n"                                             \
+	"\t" bind " tps__tpp_" #tp "\n"                                                            \
+	"\t.hidden tps__tpp_" #tp "\n"                                                             \
+	"\t.type tps__tpp_" #tp ", %object\n"                                                      \
+	"\t.size tps__tpp_" #tp ", " TPS__STR(__SIZEOF_POINTER__) "\n"                             \
+	"tps__tpp_" #tp ":\n"                                                                      \
+	"\t.dc.a " value "\n"                                                                      \
+	"\t.popsection\n"                                                                          \
+	".endif\n"
+#define TPS__TP_WORD_USE(tp)                                                                       \
+	__asm__ __volatile__(".weak tps__tp_" #tp "\n"                                            \
+		TPS__TP_WORD_ASM(tp, ".weak", "tps__tp_" #tp))
+#define TPS__TP_DEFINE_WORD(tp)                                                                    \
+	__asm__(TPS__TP_WORD_ASM(tp, ".globl", "tps__tpl_" #tp))
+/* clang-format on */
 /* clang-format off */
 #define TPS__TP_DEFINE_LOCAL(tp)                                                                   \
 	__asm__(".weak tps__tpl_" #tp "\n"                                                         \
@@ -640,8 +665,13 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	        __SIZEOF_POINTER__) "\n9971:\t.dc.a tps__tpdef_" #tp                               \
 	                            "\n\t.popsection\n\t.reloc ., BFD_RELOC_NONE, 9971b")
 
-/* The generated functions: a file need not use them all (clang warns otherwise). */
-#define TPS__TP_INLINE static inline __attribute__((unused))
+/*
+ * The generated functions: a file need not use them all (clang warns
+ * otherwise). Folded into their callers also at -O0, so that the assembler
+ * that defines the object's word (TPS__TP_WORD_USE()) lands in the caller,
+ * which usually comes after TPS_TRACEPOINT_DEFINE() in its file.
+ */
+#define TPS__TP_INLINE static inline __attribute__((always_inline, unused))
 /* Folded into every caller, also at -O0. */
 #define TPS__TP_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
 
@@ -653,6 +683,7 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	/* The object's own instance where it defines tp, else the global scope's. */              \
 	TPS__TP_ALWAYS_INLINE struct tps_tracepoint *tps__tp_of_##tp(void)                         \
 	{                                                                                          \
+		TPS__TP_WORD_USE(tp);                                                              \
 		return tps__atomic_load(&TPS__TP_WORD(tp), TPS__MO_RELAXED);                       \
 	}                                                                                          \
 	/* Read where the tracepoint is defined; the provider is taken from here. */               \
@@ -663,7 +694,9 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 	/* The iterator: out of line, so the call site stays one load and a branch. */             \
 	static __attribute__((noinline, unused)) void tps__do_trace_##tp(TPS__PARAMS(proto))       \
 	{                                                                                          \
-		struct tps_tracepoint *tps__tp = tps__tp_of_##tp();                                \
+		/* Its caller, a call site, defined the word (TPS__TP_WORD_USE()). */              \
+		struct tps_tracepoint *tps__tp =                                                   \
+		        tps__atomic_load(&TPS__TP_WORD(tp), TPS__MO_RELAXED);                      \
 		struct tps_tracepoint_func *it;                                                    \
 		void (*fn)(void);                                                                  \
 		int tps__w;                                                                        \
@@ -774,8 +807,9 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	        .proto = tps__tp_proto_##tp,                                                       \
 	        .signature = NULL,                                                                 \
 	};                                                                                         \
-	/* The object's own name for it, which the generated functions prefer. */                  \
+	/* The object's own name for it, and its word pointing there. */                           \
 	TPS__TP_DEFINE_LOCAL(tp);                                                                  \
+	TPS__TP_DEFINE_WORD(tp);                                                                   \
 	/* What TPS__TP_NEED() refers to: defined here only (in a section of its */                \
 	/* own, which AddressSanitizer leaves alone: objects may each define it). */               \
 	TPS__EXTERN_C char tps__tpdef_##tp;                                                        \
@@ -786,7 +820,7 @@ extern struct tps_tracepoint *const __stop_tps_tracepoints[]
 	                &tps__tpl_##tp;                                                            \
 	__attribute__((constructor(TPS__TP_CTOR_PRIO))) static void tps__tp_ctor_##tp(void)        \
 	{                                                                                          \
-		/* The object's call sites now fire its own instance. */                           \
+		/* Its word holds it already, unless functions came first (see TPS__TP_WORD). */   \
 		tps__atomic_store(&TPS__TP_WORD(tp), &tps__tpl_##tp, TPS__MO_RELAXED);             \
 		tps__tracepoint_section_register(__start_tps_tracepoints, __stop_tps_tracepoints); \
 	}                                                                                          \
