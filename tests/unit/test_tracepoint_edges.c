@@ -145,6 +145,94 @@ static void test_global_unload_of_first_definer(void **state)
 	assert_int_equal(dlclose(b), 0);
 }
 
+/* Counts its hits; never reads its argument (it may be called with others). */
+static void count_probe_b(void *data, const char *path)
+{
+	struct catch *c = data;
+
+	(void)path;
+	c->hits++;
+}
+
+/*
+ * A (tp_req_b: myapp:req_end (const char *path)) in the global scope, then
+ * B (tp_req_early: myapp:req_end (int id, long us)) loaded: B's call site
+ * runs from the constructor of B's dependency, before B's own constructors.
+ * It is B's call site: it must not run A's probes, which take a string and
+ * would be called with B's (int, long) arguments.
+ */
+static void test_second_definer_fired_before_its_constructors(void **state)
+{
+	struct catch cb = {0};
+	int (*early_state)(int *);
+	int registered;
+	void *a, *b;
+
+	(void)state;
+	a = load(TP_REQ_B_PATH, RTLD_GLOBAL);
+	assert_int_equal(tps_tracepoint_probe_register_by_name(REQ_END, SIG_B, FN(count_probe_b),
+	                                                       &cb, 10, 0),
+	                 0);
+	b = load(TP_REQ_EARLY_PATH, RTLD_LOCAL);
+	*(void **)&early_state = dlsym(b, "req_early_state");
+	assert_non_null(early_state);
+	/* The dependency's constructor did fire B's call site. */
+	assert_true(early_state(&registered) >= 0);
+	if (cb.hits != 0)
+		fail_msg("B's call site, run before B's constructors, called %d probe(s) of A's "
+		         "myapp:req_end (" SIG_B ") with B's (" SIG_A ") arguments",
+		         cb.hits);
+	assert_int_equal(tps_tracepoint_probe_unregister_by_name(REQ_END, FN(count_probe_b), &cb),
+	                 0);
+	tps_tracepoint_synchronize_unregister();
+	assert_int_equal(dlclose(b), 0);
+	assert_int_equal(dlclose(a), 0);
+}
+
+/*
+ * The same objects: B's constructor of priority 101 (the tracepoint's own)
+ * attaches a typed probe to B's myapp:req_end before B's tracepoint
+ * constructor ran. Either the registration is refused (B's instance is not
+ * registered yet), or the probe is attached where B's call sites fire it,
+ * not to A's instance (whose call sites would pass it a string).
+ */
+static void test_second_definer_early_typed_registration(void **state)
+{
+	int (*early_state)(int *);
+	void (*fire_early)(int);
+	void (*fire_a)(const char *);
+	int registered, before, after;
+	void *a, *b;
+
+	(void)state;
+	a = load(TP_REQ_B_PATH, RTLD_GLOBAL);
+	b = load(TP_REQ_EARLY_PATH, RTLD_LOCAL);
+	*(void **)&early_state = dlsym(b, "req_early_state");
+	*(void **)&fire_early = dlsym(b, "req_early_fire");
+	*(void **)&fire_a = dlsym(a, "req_b_fire");
+	assert_non_null(early_state);
+	assert_non_null(fire_early);
+	assert_non_null(fire_a);
+	before = early_state(&registered);
+	assert_true(before >= 0);
+	if (registered == 0) {
+		fire_a("a");
+		after = early_state(&registered);
+		if (after != before)
+			fail_msg("A's call site ran B's probe (attached by B's constructor) %d "
+			         "time(s)",
+			         after - before);
+		fire_early(3);
+		after = early_state(&registered);
+		if (after != before + 1)
+			fail_msg("B's constructor attached its probe (returned 0), but B's call "
+			         "site ran it %d time(s), not once",
+			         after - before);
+	}
+	assert_int_equal(dlclose(b), 0);
+	assert_int_equal(dlclose(a), 0);
+}
+
 static int linked_hits;
 
 static void linked_probe(void *data, int value)
@@ -351,6 +439,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_global_load_keeps_instances_apart),
 	        cmocka_unit_test(test_global_unload_of_first_definer),
+	        cmocka_unit_test(test_second_definer_fired_before_its_constructors),
+	        cmocka_unit_test(test_second_definer_early_typed_registration),
 	        cmocka_unit_test(test_sdt_semaphore_of_linked_library),
 	        cmocka_unit_test(test_short_layout_refused),
 	        cmocka_unit_test(test_callback_dl_iterate_phdr_during_dlopen),
