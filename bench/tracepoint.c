@@ -426,12 +426,14 @@ static int measure_sdt(const struct bench_opts *o, unsigned int runs)
 	}
 	for (unsigned int ph = 0; ph < SDT_PHASES; ph++) {
 		FILE *f = tmpfile();
-		unsigned int found = 0;
+		unsigned int found = 0, seen[NSDT_TABLE] = {0};
 		char *line = NULL;
 		size_t cap = 0;
 
 		bench_progress("tracepoint-sdt: process %u/%u", ph + 1, SDT_PHASES);
 		if (!f || bench_run_child(args, SDT_PHASE_ENV, f) != 0) {
+			fprintf(stderr, "tpsync-bench: tracepoint-sdt: process %u/%u failed\n",
+			        ph + 1, SDT_PHASES);
 			if (f)
 				fclose(f);
 			status = 1;
@@ -449,7 +451,10 @@ static int measure_sdt(const struct bench_opts *o, unsigned int runs)
 				median[i][ph] = json_field(line, "median");
 				lo[i] = fmin(lo[i], json_field(line, "min"));
 				hi[i] = fmax(hi[i], json_field(line, "max"));
-				found++;
+				/* Each row once: a row twice and another missing is not a
+				 * measurement. */
+				if (seen[i]++ == 0 && !isnan(median[i][ph]))
+					found++;
 			}
 		}
 		free(line);
