@@ -595,8 +595,6 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__EXTERN_C extern
 #endif
 #define TPS__TP_DECL_ATTRS __attribute__((weak))
-/* The object's own instance: an alias of the definition, never exported. */
-#define TPS__TP_LOCAL_ATTRS __attribute__((weak, visibility("hidden")))
 /*
  * The object's word for tracepoint tp, tps__tpp_<tp>: hidden, one per
  * object, the instance the object's generated functions use. Defined in
@@ -611,11 +609,19 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * top-level assembler before functions), strong and holding the object's own
  * instance (TPS__TP_DEFINE_WORD()), which the linker prefers to the weak
  * ones of the object's other files: the object's call sites fire its own
- * instance from the start, before any constructor. Where the file's
- * functions came first (gcc -fno-toplevel-reorder), the definition's
- * constructor stores the object's instance there before the object's
- * tracepoints are registered. Atomic: a thread may run a call site of an
- * object whose constructors still run.
+ * instance from the start, before any constructor. The generated functions
+ * are always_inline, so that the use lands in the calling function. A known
+ * limit: where gcc emits a use of the defining file before the definition's
+ * assembler (gcc keeps source order at -O0 and with -fno-toplevel-reorder:
+ * a function of that file using the tracepoint above
+ * TPS_TRACEPOINT_DEFINE(), or the address of a generated function taken),
+ * that file's word is the weak one, which the definition's constructor then
+ * points at the object's instance before the object's tracepoints are
+ * registered: in a second definer of the global scope, a call site run
+ * before that, or a typed probe attached before it, uses the first
+ * definer's instance. Put TPS_TRACEPOINT_DEFINE() above the file's uses.
+ * Atomic: a thread may run a call site of an object whose constructors
+ * still run.
  */
 #define TPS__TP_WORD(tp) tps__tpp_##tp
 #define TPS__TP_WORD_DECL(tp)                                                                      \
@@ -640,12 +646,15 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 #define TPS__TP_DEFINE_WORD(tp)                                                                    \
 	__asm__(TPS__TP_WORD_ASM(tp, ".globl", "tps__tpl_" #tp))
 /* clang-format on */
-/* clang-format off */
+/*
+ * The object's own name for the instance, tps__tpl_<tp>: a hidden alias,
+ * declared only here (an alias cannot follow a plain declaration). An alias
+ * the compiler knows, not an assembler equate: link-time optimization keeps
+ * it with the instance whatever partition the instance lands in.
+ */
 #define TPS__TP_DEFINE_LOCAL(tp)                                                                   \
-	__asm__(".weak tps__tpl_" #tp "\n"                                                         \
-		".hidden tps__tpl_" #tp "\n"                                                       \
-		".set tps__tpl_" #tp ", tps__tp_" #tp "\n")
-/* clang-format on */
+	TPS__EXTERN_C struct tps_tracepoint tps__tpl_##tp                                          \
+	        __attribute__((alias("tps__tp_" #tp), visibility("hidden"), used))
 
 /*
  * The weak declaration alone would turn a tracepoint that no object defines
@@ -677,7 +686,6 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
 
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp TPS__TP_DECL_ATTRS;                       \
-	TPS__EXTERN_C struct tps_tracepoint tps__tpl_##tp TPS__TP_LOCAL_ATTRS;                     \
 	TPS__TP_WORD_DECL(tp);                                                                     \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
 	/* The object's own instance where it defines tp, else the global scope's. */              \
