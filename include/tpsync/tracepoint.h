@@ -681,15 +681,13 @@ static inline void (*tps__tracepoint_func_of(struct tps_tracepoint_func *it))(vo
  * which usually comes after TPS_TRACEPOINT_DEFINE() in its file.
  */
 #define TPS__TP_INLINE static inline __attribute__((always_inline, unused))
-/* Folded into every caller, also at -O0. */
-#define TPS__TP_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
 
 #define TPS__TRACEPOINT_DECLARE(tp, proto, args, faultable, proto_text)                            \
 	TPS__EXTERN_C struct tps_tracepoint tps__tp_##tp TPS__TP_DECL_ATTRS;                       \
 	TPS__TP_WORD_DECL(tp);                                                                     \
 	enum { tps__tp_faultable_##tp = (faultable) };                                             \
 	/* The object's own instance where it defines tp, else the global scope's. */              \
-	TPS__TP_ALWAYS_INLINE struct tps_tracepoint *tps__tp_of_##tp(void)                         \
+	TPS__TP_INLINE struct tps_tracepoint *tps__tp_of_##tp(void)                                \
 	{                                                                                          \
 		TPS__TP_WORD_USE(tp);                                                              \
 		return tps__atomic_load(&TPS__TP_WORD(tp), TPS__MO_RELAXED);                       \
