@@ -451,14 +451,15 @@ static int measure_sdt(const struct bench_opts *o, unsigned int runs)
 				median[i][ph] = json_field(line, "median");
 				lo[i] = fmin(lo[i], json_field(line, "min"));
 				hi[i] = fmax(hi[i], json_field(line, "max"));
-				/* Each row once: a row twice and another missing is not a
-				 * measurement. */
-				if (seen[i]++ == 0 && !isnan(median[i][ph]))
-					found++;
+				seen[i]++;
 			}
 		}
 		free(line);
 		fclose(f);
+		/* Each row exactly once, with a median: anything else is not a measurement. */
+		for (size_t i = 0; i < NSDT_TABLE; i++)
+			if (seen[i] == 1 && !isnan(median[i][ph]))
+				found++;
 		if (found != NSDT_TABLE) {
 			fprintf(stderr,
 			        "tpsync-bench: tracepoint-sdt: a process measured %u rows of %zu\n",
