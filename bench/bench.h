@@ -133,6 +133,8 @@ void bench_samples_free(struct bench_samples *s);
 
 /* calloc that exits with a message when memory runs out (n > 0). */
 void *bench_calloc(size_t n, size_t size);
+/* The same, aligned to align (a power of two); free() releases it. */
+void *bench_aligned_calloc(size_t align, size_t n, size_t size);
 
 /* Number of CPUs this process may run on (its affinity mask at the first call). */
 unsigned int bench_cpu_count(void);

@@ -913,7 +913,7 @@ static void section_summary(struct report *rp)
 /* ---- Callbacks ---- */
 
 static const char *const cb_impls[] = {"tps-rcu", "urcu-memb", "tps-trace", "tps-srcu"};
-static const char *const cb_loads[] = {"flat", "bursty", "flood"};
+static const char *const cb_loads[] = {"flat", "bursty", "flood", "flat-malloc"};
 
 static const struct report_record *cb_row(const struct report *rp, const char *impl,
                                           const char *load, unsigned int producers)
@@ -933,12 +933,16 @@ static void section_callbacks(struct report *rp)
 	if (!report_find(rp->f, &any))
 		return;
 	md(rp, "## Callbacks under load (`callbacks`)\n\n");
-	md(rp, "Producers queue callbacks that free a small object: flat out, in bursts of "
-	       "5,000 every 5 ms, or as a flood (more producers than CPUs). Throughput: "
+	md(rp, "Producers queue callbacks that give back a small object: flat out, in bursts "
+	       "of 5,000 every 5 ms, or as a flood (more producers than CPUs). Throughput: "
 	       "callbacks run per second, median of the runs; latency from the call to the "
 	       "callback, median over the runs of each run's percentile, and the worst run's "
 	       "p99; peak callbacks in flight and resident-set growth: the highest of the "
-	       "runs.\n\n");
+	       "runs. The objects come from a pool per producer, to which the callbacks "
+	       "return them; in the flat-malloc rows the producers allocate them and the "
+	       "callbacks free them, and the worker's frees contend with the producers' "
+	       "allocations for glibc's arena locks: those rows measure the allocator as much "
+	       "as the flavour.\n\n");
 	md(rp, "| load | flavour | producers | callbacks/s | p50 | p99 | worst p99 | peak in "
 	       "flight | RSS growth |\n|---|---|---|---|---|---|---|---|---|\n");
 	for (size_t l = 0; l < NELEMS(cb_loads); l++) {

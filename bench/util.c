@@ -83,6 +83,21 @@ void *bench_calloc(size_t n, size_t size)
 	return p;
 }
 
+void *bench_aligned_calloc(size_t align, size_t n, size_t size)
+{
+	size_t bytes = (n ? n : 1) * size;
+	void *p;
+
+	/* aligned_alloc() wants a multiple of the alignment. */
+	bytes = (bytes + align - 1) / align * align;
+	p = aligned_alloc(align, bytes);
+	if (!p) {
+		fprintf(stderr, "tpsync-bench: out of memory\n");
+		exit(1);
+	}
+	return memset(p, 0, bytes);
+}
+
 void bench_samples_add(struct bench_samples *s, double x)
 {
 	if (s->n == s->cap) {
