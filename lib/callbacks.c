@@ -43,11 +43,17 @@
  * holds up included. The prepare handler takes the list lock, then each
  * worker's lock; those are held only for a few list operations, never
  * across a callback, a grace period or a sleep, so every holder lets go.
- * With the lock, the state seen at the fork is exact: the worker is
- * sleeping or about to (IDLE), waiting for a grace period (WAITING_GP: the
- * ready count does not change until it returns), or between taking one
- * callback of the batch and taking the next (INVOKING: the callbacks taken
- * have run, but for the last one, which runs or has just returned).
+ * A batch takes its callbacks off the list without the lock, one at a time
+ * (book_begin()/book_end(): a flag and the asymmetric fence, so that a
+ * callback costs a compiler barrier where membarrier works, a full fence,
+ * about what the lock cost, where it does not); the prepare handler raises
+ * fork_pending, fences, and waits for the bookkeeping under way to end (a
+ * few stores, no callback), and the next one waits on the lock. So the
+ * state seen at the fork is exact: the worker is sleeping or about to
+ * (IDLE), waiting for a grace period (WAITING_GP: the ready count does not
+ * change until it returns), or between taking one callback of the batch
+ * and taking the next (INVOKING: the callbacks taken have run, but for the
+ * last one, which runs or has just returned).
  *
  * In the child only the forking thread exists. Another thread's worker is
  * gone: the callback it was running belongs to the parent and counts as run
@@ -63,6 +69,7 @@
  * restarted at once, others at their next call.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
@@ -103,6 +110,14 @@ static __thread const struct tps__cb_worker *current_worker
 static __thread unsigned int no_help __attribute__((tls_model("initial-exec")));
 /* Waits of this thread as a helping producer (test hook). */
 static __thread unsigned long helps __attribute__((tls_model("initial-exec")));
+
+/* Test hook: runs in the middle of taking a callback off a list (tps__cb_set_book_hook()). */
+static void (*_Atomic book_hook)(void);
+
+void tps__cb_set_book_hook(void (*hook)(void))
+{
+	atomic_store_explicit(&book_hook, hook, memory_order_relaxed);
+}
 
 /* Every worker ever started, for fork(). */
 static pthread_mutex_t workers_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -168,31 +183,72 @@ static void wake_worker(struct tps__cb_worker *w)
 }
 
 /*
+ * The bookkeeping of a batch (taking a callback off the list) runs without
+ * w->lock, between book_begin() and book_end(); a fork's preparation, which
+ * holds the lock, waits for it to end and stops the next one.
+ */
+static void book_begin(struct tps__cb_worker *w, bool light)
+{
+	for (;;) {
+		atomic_store_explicit(&w->book_busy, 1, memory_order_relaxed);
+		/*
+		 * (B1) Full fence, a compiler barrier where fork preparation's
+		 * (B3) is membarrier: book_busy is stored before fork_pending
+		 * is loaded. Pairs with (B3): either we see fork_pending, or
+		 * the preparation sees book_busy and waits for (B2).
+		 */
+		if (light)
+			atomic_signal_fence(memory_order_seq_cst);
+		else
+			tps_smp_mb();
+		if (tps_likely(!atomic_load_explicit(&w->fork_pending, memory_order_relaxed)))
+			return;
+		atomic_store_explicit(&w->book_busy, 0, memory_order_release);
+		/* A fork is being prepared, holding the lock: wait for it there. */
+		pthread_mutex_lock(&w->lock);
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+static void book_end(struct tps__cb_worker *w)
+{
+	/* (B2) release: the bookkeeping before it; pairs with (B4) in tps__cb_fork_prepare(). */
+	atomic_store_explicit(&w->book_busy, 0, memory_order_release);
+}
+
+/*
  * Called with w->lock held; runs a batch of ready callbacks from the front of
- * the list, lock held again after. Each is taken off the list under the
- * lock, which is dropped while it runs: a fork sees every callback either
- * still in the list or counted in batch_started.
+ * the list, lock held again after. Each is taken off the list between
+ * book_begin() and book_end(), without the lock: a fork sees every callback
+ * either still in the list or counted in batch_started.
  */
 static void run_batch(struct tps__cb_worker *w)
 {
 	unsigned long n = w->ready < TPS__CB_BATCH_MAX ? w->ready : TPS__CB_BATCH_MAX, i;
+	bool light = tps__fence_worker_light();
+	void (*hook)(void) = atomic_load_explicit(&book_hook, memory_order_relaxed);
 
 	w->batch_started = 0;
 	w->state = TPS__CB_INVOKING;
 	current_worker = w;
+	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < n; i++) {
-		struct tps_rcu_head *cb = w->head;
+		struct tps_rcu_head *cb;
 
+		book_begin(w, light);
+		cb = w->head;
 		w->head = cb->next;
 		if (!w->head)
 			w->tail = &w->head;
+		if (tps_unlikely(hook))
+			hook();
 		w->pending--;
 		w->ready--;
 		w->batch_started++;
-		pthread_mutex_unlock(&w->lock);
+		book_end(w);
 		cb->func(cb);
-		pthread_mutex_lock(&w->lock);
 	}
+	pthread_mutex_lock(&w->lock);
 	current_worker = NULL;
 	w->state = TPS__CB_IDLE;
 	/* Once per batch: producers read it (backlog()) from another cache line. */
@@ -408,6 +464,13 @@ void tps__cb_enqueue_once(struct tps__cb_worker *w, struct tps_rcu_head *head,
 	pthread_mutex_unlock(&w->lock);
 }
 
+/*
+ * Fork preparation waiting for a worker's bookkeeping to end: it yields the
+ * CPU this many times, then sleeps this long between looks.
+ */
+#define BOOK_YIELDS 64
+#define BOOK_WAIT_NS 10000L
+
 /* Time between attempts to create a worker thread when creation fails. */
 #define START_RETRY_NS 1000000L
 
@@ -513,15 +576,48 @@ void tps__cb_worker_destroy(struct tps__cb_worker *w)
 	pthread_mutex_destroy(&w->lock);
 }
 
-/* Takes the list lock and every worker's lock; waits for no callback. */
+/*
+ * Takes the list lock and every worker's lock, and stops the workers'
+ * bookkeeping; waits for no callback.
+ */
 void tps__cb_fork_prepare(void)
 {
 	struct tps__cb_worker *w;
 
 	/* No cancellation point here: mutexes only, held for a few stores. */
 	pthread_mutex_lock(&workers_mutex);
-	for (w = workers; w; w = w->next_worker)
+	for (w = workers; w; w = w->next_worker) {
 		pthread_mutex_lock(&w->lock);
+		atomic_store_explicit(&w->fork_pending, 1, memory_order_relaxed);
+	}
+	/* (B3) pairs with (B1) in book_begin(): fork_pending stored, then book_busy loaded. */
+	tps__fence_worker_heavy();
+	for (w = workers; w; w = w->next_worker) {
+		/*
+		 * (B4) acquire: pairs with (B2); a worker between book_begin()
+		 * and book_end() takes a few stores to leave (it runs no
+		 * callback there); the next book_begin() sees fork_pending and
+		 * waits on the lock. The forking thread itself is not inside
+		 * its bookkeeping (a callback may fork, bookkeeping calls nothing).
+		 */
+		for (unsigned int n = 0; atomic_load_explicit(&w->book_busy, memory_order_acquire);
+		     n++) {
+			/* Sleeping lets a worker of lower real-time priority run. */
+			struct timespec ts = {0, BOOK_WAIT_NS};
+
+			if (n < BOOK_YIELDS)
+				sched_yield();
+			else
+				nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/* Called with the locks of tps__cb_fork_prepare() held: the bookkeeping may go on. */
+static void fork_done(struct tps__cb_worker *w)
+{
+	atomic_store_explicit(&w->fork_pending, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void tps__cb_fork_parent(void)
@@ -529,7 +625,7 @@ void tps__cb_fork_parent(void)
 	struct tps__cb_worker *w;
 
 	for (w = workers; w; w = w->next_worker)
-		pthread_mutex_unlock(&w->lock);
+		fork_done(w);
 	pthread_mutex_unlock(&workers_mutex);
 }
 
@@ -590,7 +686,7 @@ void tps__cb_fork_child(void)
 			        "tpsync: %s: cannot restart the callback worker after "
 			        "fork; callbacks wait for the next call\n",
 			        w->name);
-		pthread_mutex_unlock(&w->lock);
+		fork_done(w);
 	}
 	pthread_mutex_unlock(&workers_mutex);
 }

@@ -29,6 +29,8 @@
 #define FENCE_FROZEN 0x2   /* a thread registered: the mode can no longer change */
 
 static _Atomic int fence_state;
+/* The registration succeeded (set once, in fence_init_once()): see tps__fence_worker_heavy(). */
+static bool registered;
 static pthread_once_t fence_once = PTHREAD_ONCE_INIT;
 
 static int sys_membarrier(int cmd)
@@ -51,8 +53,10 @@ static void fence_init_once(void)
 		int cmds = sys_membarrier(MEMBARRIER_CMD_QUERY);
 
 		if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-		    sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+		    sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0) {
 			state = 0;
+			registered = true;
+		}
 	}
 	atomic_store_explicit(&fence_state, state, memory_order_relaxed);
 	tps__fork_init();
@@ -85,6 +89,24 @@ bool tps__fence_freeze(void)
 void tps__fence_heavy(void)
 {
 	if (tps__membarrier_mode()) {
+		if (tps_unlikely(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0))
+			tps__rule_broken("membarrier",
+			                 "MEMBARRIER_CMD_PRIVATE_EXPEDITED failed after "
+			                 "a successful registration");
+	} else {
+		tps_smp_mb();
+	}
+}
+
+bool tps__fence_worker_light(void)
+{
+	tps__fence_init();
+	return registered && !TPSYNC_SEQ_CST_READSIDE;
+}
+
+void tps__fence_worker_heavy(void)
+{
+	if (tps__fence_worker_light()) {
 		if (tps_unlikely(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0))
 			tps__rule_broken("membarrier",
 			                 "MEMBARRIER_CMD_PRIVATE_EXPEDITED failed after "

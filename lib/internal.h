@@ -99,6 +99,16 @@ bool tps__membarrier_mode(void);
  */
 void tps__fence_heavy(void);
 /*
+ * The asymmetric fence between a callback worker's bookkeeping and fork
+ * preparation (lib/callbacks.c). tps__fence_worker_light(): true when the
+ * worker's side may be a compiler barrier, because
+ * tps__fence_worker_heavy() issues membarrier: the process registered for
+ * it at init, whatever tps_force_fallback() did later (a registration stays).
+ * Both answers are fixed at init, so the two sides always agree.
+ */
+bool tps__fence_worker_light(void);
+void tps__fence_worker_heavy(void);
+/*
  * Freezes the fence mode (at each registration; tps_force_fallback() fails
  * after the first) and returns it: true for membarrier mode.
  */
@@ -221,6 +231,13 @@ struct tps__cb_worker {
 	unsigned long ready;   /* the first ready of them had their grace period */
 	/* Callbacks of the batch being run taken off the list (run or running). */
 	unsigned long batch_started;
+	/*
+	 * A batch takes each callback off the list without the lock: the
+	 * worker sets book_busy around that bookkeeping and a fork's
+	 * preparation sets fork_pending (lib/callbacks.c, "fork()").
+	 */
+	_Atomic int book_busy;
+	_Atomic int fork_pending;
 	_Atomic unsigned long invoked; /* callbacks run before this batch (written under lock) */
 	unsigned int barrier_waiters;
 	enum tps__cb_state state;

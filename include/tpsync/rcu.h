@@ -219,6 +219,12 @@ TPS_EXPORT void tps_rcu_barrier(void);
  * grace period or for the worker). Not for programs.
  */
 TPS_EXPORT unsigned long tps__cb_thread_helps(void);
+/*
+ * Test hook (tests/unit): hook runs on a callback worker while it takes a
+ * callback off its list, in the middle of that bookkeeping (NULL: none).
+ * Not for programs.
+ */
+TPS_EXPORT void tps__cb_set_book_hook(void (*hook)(void));
 
 /**
  * tps_get_state_synchronize_rcu() - a cookie for tps_poll_state_synchronize_rcu()

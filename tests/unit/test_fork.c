@@ -6,13 +6,16 @@
  * barriers work on both sides; threads that do not exist in the child are
  * not waited for, whether they were inside a reader or inside a grace
  * period; a fork from inside a reader, during a callback (which fork does
- * not wait for, whatever the callback needs), and from inside a callback.
+ * not wait for, whatever the callback needs), from inside a callback, while
+ * the worker takes a callback off its list, and many forks while it runs a
+ * stream of callbacks.
  *
  * The child side runs in unit_run_child(): no cmocka there, child_check().
  */
 #include "unit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -383,10 +386,17 @@ static atomic_bool fork_armed, fork_began;
 static atomic_int step_started, step_done, chained_runs;
 static void (*fork_step)(void);
 
+/* test_fork_during_bookkeeping(): 1: armed; 2: the worker is in its hook. */
+static atomic_int book_holding;
+/* Set by test_prepare() when book_holding is 2. */
+static atomic_bool book_fork_began;
+
 static void test_prepare(void)
 {
 	if (atomic_load(&fork_armed))
 		atomic_store(&fork_began, true);
+	if (atomic_load(&book_holding) == 2)
+		atomic_store(&book_fork_began, true);
 }
 
 static void chained_cb(struct tps_rcu_head *head)
@@ -651,6 +661,147 @@ static void test_fork_twice(void **state)
 }
 
 /*
+ * ---- A fork while the worker takes a callback off its list. ----
+ *
+ * A test hook holds the worker in the middle of that bookkeeping (callback A
+ * off the list, not yet counted) until this thread's fork has begun (the
+ * test's prepare handler, which runs before the library's), then
+ * BOOK_HOLD_MS more, time for the library's preparation to start. The fork
+ * must wait for the bookkeeping to end: in the child, A is the parent's
+ * (taken, counted as started) and does not run again, and B, queued after
+ * it, runs exactly once, before the fork or in the child. A child that saw
+ * the bookkeeping half done would lose B or take a callback from an empty
+ * list.
+ */
+#define BOOK_HOLD_MS 100
+
+static struct tps_rcu_head book_heads[2];
+static atomic_int book_runs[2];
+
+static void book_cb(struct tps_rcu_head *head)
+{
+	atomic_fetch_add(&book_runs[head - book_heads], 1);
+}
+
+static void hold_bookkeeping(void)
+{
+	int armed = 1;
+
+	if (!atomic_compare_exchange_strong(&book_holding, &armed, 2))
+		return;
+	while (!atomic_load(&book_fork_began))
+		unit_sleep_ms(1);
+	unit_sleep_ms(BOOK_HOLD_MS);
+}
+
+static void book_child(void *arg)
+{
+	int a_before = atomic_load(&book_runs[0]);
+
+	(void)arg;
+	tps_rcu_barrier();
+	child_check(atomic_load(&book_runs[0]) == a_before && a_before <= 1);
+	child_check(atomic_load(&book_runs[1]) == 1);
+	child_check(everything_works());
+}
+
+static void test_fork_during_bookkeeping(void **state)
+{
+	struct unit_child child;
+
+	(void)state;
+	atomic_store(&book_runs[0], 0);
+	atomic_store(&book_runs[1], 0);
+	atomic_store(&book_fork_began, false);
+	atomic_store(&book_holding, 1);
+	tps__cb_set_book_hook(hold_bookkeeping);
+	assert_int_equal(tps_call_rcu(&book_heads[0], book_cb), 0);
+	assert_int_equal(tps_call_rcu(&book_heads[1], book_cb), 0);
+	while (atomic_load(&book_holding) != 2)
+		unit_sleep_ms(1);
+	unit_run_child(book_child, NULL, &child);
+	tps__cb_set_book_hook(NULL);
+	unit_expect_success(&child);
+	tps_rcu_barrier();
+	assert_int_equal(atomic_load(&book_runs[0]), 1);
+	assert_int_equal(atomic_load(&book_runs[1]), 1);
+}
+
+/*
+ * ---- Many forks while the worker runs a stream of short callbacks. ----
+ *
+ * This thread queues STREAM_CHUNK callbacks (each marks its own byte), then
+ * forks at once, while the worker works through them, STREAM_FORKS times:
+ * a fork lands anywhere in the worker's loop, also while it takes a callback
+ * off the list. In each child: no callback ran twice, none queued after the
+ * fork ran, and every one queued before it ran, in the parent or in the
+ * child, but for at most one: the callback the parent's worker had taken at
+ * the fork belongs to the parent, which may not have started it yet.
+ * It finds a callback run while still on the list (run again in a child)
+ * and counts that go wrong across many forks; a fork inside the few stores
+ * of the bookkeeping itself is rare here: test_fork_during_bookkeeping
+ * holds that window open.
+ */
+#define STREAM_CHUNK 20000
+#define STREAM_FORKS 24
+#define STREAM_CBS (STREAM_CHUNK * STREAM_FORKS)
+
+static struct tps_rcu_head *stream_heads;
+static atomic_uchar *stream_ran;
+static atomic_int stream_twice;
+
+static void stream_cb(struct tps_rcu_head *head)
+{
+	if (atomic_exchange(&stream_ran[head - stream_heads], 1))
+		atomic_fetch_add(&stream_twice, 1);
+}
+
+/* Callbacks in [from, to) that have not run. */
+static long stream_missing(long from, long to)
+{
+	long missing = 0;
+
+	for (long i = from; i < to; i++)
+		missing += !atomic_load(&stream_ran[i]);
+	return missing;
+}
+
+static void stream_child(void *arg)
+{
+	long queued = *(const long *)arg;
+
+	tps_rcu_barrier();
+	child_check(atomic_load(&stream_twice) == 0);
+	child_check(stream_missing(0, queued) <= 1);
+	child_check(stream_missing(queued, STREAM_CBS) == STREAM_CBS - queued);
+}
+
+static void test_forks_during_callback_stream(void **state)
+{
+	struct unit_child child;
+	long queued = 0;
+
+	(void)state;
+	stream_heads = calloc(STREAM_CBS, sizeof(*stream_heads));
+	stream_ran = calloc(STREAM_CBS, sizeof(*stream_ran));
+	assert_non_null(stream_heads);
+	assert_non_null(stream_ran);
+	atomic_store(&stream_twice, 0);
+	for (int f = 0; f < STREAM_FORKS; f++) {
+		for (int i = 0; i < STREAM_CHUNK; i++, queued++)
+			assert_int_equal(tps_call_rcu(&stream_heads[queued], stream_cb), 0);
+		unit_run_child(stream_child, &queued, &child);
+		unit_expect_success(&child);
+	}
+	tps_rcu_barrier();
+	assert_int_equal(stream_missing(0, STREAM_CBS), 0);
+	assert_int_equal(atomic_load(&stream_twice), 0);
+	free(stream_heads);
+	free(stream_ran);
+	assert_true(everything_works());
+}
+
+/*
  * Starts the callback worker before any test forks. A fork while a thread
  * is being created can catch the sanitizers' allocators locked (gcc 12's
  * ASan has no fork handlers), and the child then hangs in its first malloc:
@@ -683,6 +834,8 @@ int main(void)
 	        cmocka_unit_test(test_fork_while_callback_starts_worker),
 	        cmocka_unit_test(test_fork_in_reader_while_trace_callback_synchronizes),
 	        cmocka_unit_test(test_fork_inside_callback),
+	        cmocka_unit_test(test_fork_during_bookkeeping),
+	        cmocka_unit_test(test_forks_during_callback_stream),
 	};
 
 	/*
