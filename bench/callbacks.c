@@ -172,11 +172,12 @@ static unsigned int nproducers_now;
 /* Callbacks queued and not yet run (a sample: the counts move). */
 static long in_flight(void)
 {
-	long n = 0;
+	/* The callbacks' count first: the calls read after it then include those it counts. */
+	long n = -atomic_load_explicit(&cbs.completed, memory_order_relaxed);
 
 	for (unsigned int i = 0; i < nproducers_now; i++)
 		n += atomic_load_explicit(&producers_now[i].queued, memory_order_relaxed);
-	return n - atomic_load_explicit(&cbs.completed, memory_order_relaxed);
+	return n;
 }
 
 static bool queue_one(struct producer *p)
@@ -191,7 +192,7 @@ static bool queue_one(struct producer *p)
 		return false;
 	memset(c->payload, 1, sizeof(c->payload));
 	c->rc.done = cb_done;
-	/* Counted before the call: in flight never reads below the truth. */
+	/* Counted before the call, so that in_flight() does not miss it. */
 	atomic_store_explicit(&p->queued, mine + 1, memory_order_relaxed);
 	c->rc.queued_ns = bench_now_ns();
 	p->impl->call(&c->rc);
@@ -392,7 +393,7 @@ int bench_callbacks(const struct bench_opts *o)
 	       "producer; flood: %u producers\n",
 	       run_ns / 1e6, runs, BURST_CALLS, BURST_PERIOD_NS / 1e6,
 	       FLOOD_PRODUCERS_PER_CPU * cpus + 2);
-	printf("%-8s %-12s %4s %12s %10s %10s %10s %12s %10s\n", "load", "impl", "prod", "cb/s",
+	printf("%-11s %-12s %4s %12s %10s %10s %10s %12s %10s\n", "load", "impl", "prod", "cb/s",
 	       "p50 us", "p99 us", "p99 worst", "peak flight", "RSS+ KiB");
 	for (size_t s = 0; s < NSCENARIOS; s++) {
 		bool flood = strcmp(scenarios[s], "flood") == 0;
@@ -440,7 +441,8 @@ int bench_callbacks(const struct bench_opts *o)
 					cap |= r[k].capped;
 				}
 				bench_stats_compute(tp, runs, &st);
-				printf("%-8s %-12s %4u %12.0f %10.1f %10.1f %10.1f %12ld %10ld%s\n",
+				printf("%-11s %-12s %4u %12.0f %10.1f %10.1f %10.1f %12ld "
+				       "%10ld%s\n",
 				       scenarios[s], impls[i]->name, producers, st.median,
 				       median_d(p50, runs) / 1e3, median_d(p99, runs) / 1e3,
 				       r[worst].p99 / 1e3, peak, rss, cap ? " (capped)" : "");
