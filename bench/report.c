@@ -938,11 +938,18 @@ static void section_callbacks(struct report *rp)
 	       "callbacks run per second, median of the runs; latency from the call to the "
 	       "callback, median over the runs of each run's percentile, and the worst run's "
 	       "p99; peak callbacks in flight and resident-set growth: the highest of the "
-	       "runs. The objects come from a pool per producer, to which the callbacks "
-	       "return them; in the flat-malloc rows the producers allocate them and the "
-	       "callbacks free them, and the worker's frees contend with the producers' "
-	       "allocations for glibc's arena locks: those rows measure the allocator as much "
-	       "as the flavour.\n\n");
+	       "runs.");
+	t = cb_row(rp, "tps-rcu", "flat", 2);
+	if (t && report_str(t, "objects") && strcmp(report_str(t, "objects"), "pool") == 0)
+		md(rp, " The objects come from a pool per producer, to which the callbacks "
+		       "return them; in the flat-malloc rows the producers allocate them and the "
+		       "callbacks free them, and the worker's frees contend with the producers' "
+		       "allocations for glibc's arena locks: those rows measure the allocator as "
+		       "much as the flavour.");
+	else
+		md(rp, " The producers allocate the objects with malloc() and the callbacks free "
+		       "them.");
+	md(rp, "\n\n");
 	md(rp, "| load | flavour | producers | callbacks/s | p50 | p99 | worst p99 | peak in "
 	       "flight | RSS growth |\n|---|---|---|---|---|---|---|---|---|\n");
 	for (size_t l = 0; l < NELEMS(cb_loads); l++) {
