@@ -669,6 +669,14 @@ void tps__cb_fork_child(void)
 
 		pthread_cond_init(&w->done, NULL);
 		w->barrier_waiters = 0;
+		/*
+		 * The parent's worker may have raised book_busy after the
+		 * preparation looked, seen fork_pending and been copied before it
+		 * lowered it again: nobody is in a bookkeeping section here (the
+		 * forking thread, if it is this worker, was running a callback),
+		 * and a stale flag would hold the child's next fork for good.
+		 */
+		atomic_store_explicit(&w->book_busy, 0, memory_order_relaxed);
 		if (current_worker != w)
 			adopt_orphan(w);
 		/* Recount: the callbacks held somewhere, plus those run. */
