@@ -86,16 +86,20 @@ bool tps__fence_freeze(void)
 	         FENCE_FALLBACK);
 }
 
+/* The registered process's membarrier; failing after registration breaks a rule. */
+static void membarrier_registered(void)
+{
+	if (tps_unlikely(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0))
+		tps__rule_broken("membarrier", "MEMBARRIER_CMD_PRIVATE_EXPEDITED failed after "
+		                               "a successful registration");
+}
+
 void tps__fence_heavy(void)
 {
-	if (tps__membarrier_mode()) {
-		if (tps_unlikely(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0))
-			tps__rule_broken("membarrier",
-			                 "MEMBARRIER_CMD_PRIVATE_EXPEDITED failed after "
-			                 "a successful registration");
-	} else {
+	if (tps__membarrier_mode())
+		membarrier_registered();
+	else
 		tps_smp_mb();
-	}
 }
 
 bool tps__fence_worker_light(void)
@@ -106,14 +110,10 @@ bool tps__fence_worker_light(void)
 
 void tps__fence_worker_heavy(void)
 {
-	if (tps__fence_worker_light()) {
-		if (tps_unlikely(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0))
-			tps__rule_broken("membarrier",
-			                 "MEMBARRIER_CMD_PRIVATE_EXPEDITED failed after "
-			                 "a successful registration");
-	} else {
+	if (tps__fence_worker_light())
+		membarrier_registered();
+	else
 		tps_smp_mb();
-	}
 }
 
 bool tps_membarrier_enabled(void)
